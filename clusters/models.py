@@ -1,0 +1,246 @@
+"""Reference data the catalogue is built on: places, sectors, sources, clusters and the
+scaleup statistics the reviews give for an area."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+
+class SlugQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug: str):
+        return self.get(slug=slug)
+
+
+class SlugManager(models.Manager.from_queryset(SlugQuerySet)):
+    """Every catalogue model is addressed by its slug, in fixtures and in URLs."""
+
+    def get_by_natural_key(self, slug: str):
+        return self.get(slug=slug)
+
+
+class Source(models.Model):
+    """A document in the register (seeds/register.yaml) that catalogue facts cite."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200)
+    year = models.PositiveSmallIntegerField()
+    covers = models.TextField(help_text="What the document covers, in our own words.")
+    filename = models.CharField(max_length=200, blank=True)
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.publisher}, {self.year})"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class PlaceQuerySet(SlugQuerySet):
+    def local_authorities(self) -> PlaceQuerySet:
+        return self.filter(kind=Place.Kind.LOCAL_AUTHORITY)
+
+
+class PlaceManager(models.Manager.from_queryset(PlaceQuerySet)):
+    def get_by_natural_key(self, slug: str):
+        return self.get(slug=slug)
+
+
+class Place(models.Model):
+    """A geography. A place can sit inside several larger ones at once (a local
+    authority is in a region, a LEP area and a combined authority), so containment is
+    many-to-many."""
+
+    class Kind(models.TextChoices):
+        NATION = "nation", "Nation"
+        REGION = "region", "Region"
+        COMBINED_AUTHORITY = "combined-authority", "Combined authority"
+        LEP_AREA = "lep-area", "LEP area"
+        COUNTY = "county", "County"
+        LOCAL_AUTHORITY = "local-authority", "Local authority"
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, choices=Kind)
+    parents = models.ManyToManyField(
+        "self", symmetrical=False, related_name="children", blank=True
+    )
+    description = models.TextField(blank=True)
+
+    objects = PlaceManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("clusters:place", args=[self.slug])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class Sector(models.Model):
+    """An industry a business picks from in the finder."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class Cluster(models.Model):
+    """A West Midlands Plan for Growth cluster and the extra growth it could bring."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    summary = models.TextField()
+    output_min_m = models.PositiveIntegerField(
+        "additional output from (£m)", null=True, blank=True
+    )
+    output_max_m = models.PositiveIntegerField(
+        "additional output to (£m)", null=True, blank=True
+    )
+    jobs_min = models.PositiveIntegerField("additional jobs from", null=True, blank=True)
+    jobs_max = models.PositiveIntegerField("additional jobs to", null=True, blank=True)
+    growth_basis = models.TextField(
+        blank=True, help_text="How the growth opportunity was estimated."
+    )
+    source_wording = models.TextField(
+        blank=True,
+        help_text="Where we corrected a figure, what the source actually says.",
+    )
+    places = models.ManyToManyField(Place, related_name="clusters", blank=True)
+    sectors = models.ManyToManyField(Sector, related_name="clusters", blank=True)
+    sources = models.ManyToManyField(Source, related_name="clusters", blank=True)
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(output_min_m__isnull=True)
+                | Q(output_max_m__isnull=True)
+                | Q(output_min_m__lte=F("output_max_m")),
+                name="cluster_output_min_lte_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(jobs_min__isnull=True)
+                | Q(jobs_max__isnull=True)
+                | Q(jobs_min__lte=F("jobs_max")),
+                name="cluster_jobs_min_lte_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("clusters:detail", args=[self.slug])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class ClusterPoint(models.Model):
+    """One line of a cluster profile: a driver of growth, a leadership body, an asset,
+    a priority action or an ask of government."""
+
+    class Kind(models.TextChoices):
+        DRIVER = "driver", "Why it can grow"
+        LEADERSHIP = "leadership", "Leadership body"
+        ASSET = "asset", "Asset"
+        ACTION = "action", "Priority action"
+        ASK = "ask", "Ask of government"
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="points")
+    kind = models.CharField(max_length=20, choices=Kind)
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["cluster", "kind", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "kind", "position"], name="cluster_point_unique_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ScaleupStatistics(models.Model):
+    """The ScaleUp Institute's analysis of ONS data for one area over one period.
+
+    Counts of local authorities are stored as "above the median"; where a review says
+    "N of M below the median" we store M - N and keep its wording in ``source_wording``.
+    """
+
+    slug = models.SlugField(max_length=100, unique=True)
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="statistics")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="statistics")
+    data_year = models.PositiveSmallIntegerField(help_text="Year of the ONS scaleup count.")
+    period_start = models.PositiveSmallIntegerField()
+    period_end = models.PositiveSmallIntegerField()
+    scaleups = models.PositiveIntegerField()
+    scaleups_by_employment = models.PositiveIntegerField()
+    scaleups_by_turnover = models.PositiveIntegerField()
+    scaleups_by_both = models.PositiveIntegerField()
+    density_change_per_100k = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        help_text="Change in scaleups per 100,000 people per year over the period.",
+    )
+    local_authorities = models.PositiveSmallIntegerField()
+    above_median_density_employment = models.PositiveSmallIntegerField()
+    above_median_density_turnover = models.PositiveSmallIntegerField()
+    above_median_trend_employment = models.PositiveSmallIntegerField()
+    above_median_trend_turnover = models.PositiveSmallIntegerField()
+    density_rating = models.CharField(max_length=50, blank=True)
+    trend_rating = models.CharField(max_length=50, blank=True)
+    source_wording = models.TextField(blank=True)
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["place__name", "-data_year"]
+        verbose_name_plural = "scaleup statistics"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_start__lte=F("period_end")),
+                name="statistics_period_start_lte_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(above_median_density_employment__lte=F("local_authorities"))
+                & Q(above_median_density_turnover__lte=F("local_authorities"))
+                & Q(above_median_trend_employment__lte=F("local_authorities"))
+                & Q(above_median_trend_turnover__lte=F("local_authorities")),
+                name="statistics_counts_lte_local_authorities",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.place}: scaleups in {self.data_year}"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)

@@ -1,0 +1,14 @@
+"""Test settings: the real settings with DEBUG on (so no secret is needed), fast
+password hashing and plain static storage."""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+from finder.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
