@@ -1,0 +1,233 @@
+"""The programme catalogue in the Django admin.
+
+Advisers (view permission only) use it to look programmes up, so the lists carry the
+facts they are asked about — status, kind of help, where, how much — and the change
+page states eligibility in plain English. Content editors keep the same pages true.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from programmes.describe import eligibility_lines, format_amount_range, related_programmes
+from programmes.models import (
+    Outcome,
+    Programme,
+    ProgrammeRelation,
+    ProgrammeSource,
+    Provider,
+    Stage,
+    SupportType,
+)
+
+# The whole admin is the staff side of this one service; name it once, here, with the
+# catalogue it mostly serves.
+admin.site.site_header = "Scaleup Support Finder admin"
+admin.site.site_title = "Scaleup Support Finder admin"
+admin.site.index_title = "Catalogue and advice"
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "website", "programme_count"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Provider]:
+        # One annotated query instead of a count per row.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_programme_count=Count("programmes", distinct=True))
+        )
+
+    @admin.display(description="programmes run", ordering="_programme_count")
+    def programme_count(self, obj: Provider) -> int:
+        return obj._programme_count
+
+
+class VocabularyAdmin(admin.ModelAdmin):
+    """Support types and stages: short, ordered vocabularies with stable public slugs."""
+
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(SupportType)
+class SupportTypeAdmin(VocabularyAdmin):
+    pass
+
+
+@admin.register(Stage)
+class StageAdmin(VocabularyAdmin):
+    pass
+
+
+class ProgrammeSourceInline(admin.TabularInline):
+    model = ProgrammeSource
+    extra = 0
+    verbose_name = "source"
+    verbose_name_plural = "sources (which document each fact came from)"
+
+
+class OutcomeInline(admin.TabularInline):
+    model = Outcome
+    extra = 0
+    fields = ["position", "text", "source"]
+    verbose_name_plural = "outcomes reported"
+
+
+class ProgrammeRelationInline(admin.TabularInline):
+    model = ProgrammeRelation
+    fk_name = "programme"
+    extra = 0
+    fields = ["kind", "related"]
+    autocomplete_fields = ["related"]
+    verbose_name = "related programme"
+    verbose_name_plural = "related programmes (this programme is …)"
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "status",
+        "support_type_names",
+        "places_served",
+        "amount_range",
+        "last_verified",
+    ]
+    list_filter = [
+        "status",
+        ("support_types", admin.RelatedOnlyFieldListFilter),
+        ("places", admin.RelatedOnlyFieldListFilter),
+        ("clusters", admin.RelatedOnlyFieldListFilter),
+        ("sectors", admin.RelatedOnlyFieldListFilter),
+        ("stages", admin.RelatedOnlyFieldListFilter),
+        "growth",
+        "audience",
+        "last_verified",
+    ]
+    search_fields = [
+        "name",
+        "slug",
+        "summary",
+        "providers__name",
+        "delivery_partners__name",
+    ]
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ["providers", "delivery_partners"]
+    filter_horizontal = ["support_types", "places", "sectors", "stages", "clusters"]
+    readonly_fields = ["eligibility_in_plain_english", "successors_and_related", "is_generated"]
+    inlines = [ProgrammeSourceInline, OutcomeInline, ProgrammeRelationInline]
+    fieldsets = [
+        (
+            "About",
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "summary",
+                    "description",
+                    "providers",
+                    "delivery_partners",
+                    "support_types",
+                    "clusters",
+                ]
+            },
+        ),
+        (
+            "Money",
+            {"fields": ["fund_size", ("amount_min", "amount_max"), "funding_note", "cost"]},
+        ),
+        ("Format", {"fields": ["duration", ("cohort_size_min", "cohort_size_max")]}),
+        (
+            "Status and dates",
+            {
+                "fields": [
+                    "status",
+                    ("opens_on", "closes_on"),
+                    "cohort_starts_on",
+                    "dates_note",
+                ]
+            },
+        ),
+        ("How to apply", {"fields": ["how_to_apply"]}),
+        (
+            "Eligibility",
+            {
+                "description": "An empty criterion means no restriction, except where: "
+                "always name the places served (the United Kingdom for a UK-wide "
+                "programme).",
+                "fields": [
+                    "eligibility_in_plain_english",
+                    "places",
+                    "sectors",
+                    "stages",
+                    ("employees_min", "employees_max"),
+                    ("turnover_min", "turnover_max"),
+                    "growth",
+                    "audience",
+                    "eligibility_note",
+                ],
+            },
+        ),
+        ("Links", {"fields": ["website", "successors_and_related"]}),
+        ("Review", {"fields": ["last_verified", "is_generated"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Programme]:
+        # The changelist shows support types and places for every row; two prefetch
+        # queries keep the page's query count flat however many programmes it lists.
+        return super().get_queryset(request).prefetch_related("support_types", "places")
+
+    @admin.display(description="support types")
+    def support_type_names(self, obj: Programme) -> str:
+        return ", ".join(support.name for support in obj.support_types.all())
+
+    @admin.display(description="places served")
+    def places_served(self, obj: Programme) -> str:
+        return ", ".join(place.name for place in obj.places.all())
+
+    @admin.display(description="per business", ordering="amount_max")
+    def amount_range(self, obj: Programme) -> str:
+        return format_amount_range(obj) or "—"
+
+    @admin.display(description="eligibility in plain English")
+    def eligibility_in_plain_english(self, obj: Programme) -> str:
+        if obj.pk is None:
+            return "Shown once the programme is saved."
+        return format_html(
+            '<ul class="eligibility-checklist" style="margin-left:0;padding-left:1em">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((line,) for line in eligibility_lines(obj))),
+        )
+
+    @admin.display(description="successors and related")
+    def successors_and_related(self, obj: Programme) -> str:
+        if obj.pk is None:
+            return "Shown once the programme is saved."
+        links = related_programmes(obj)
+        if not links:
+            return "None recorded."
+        return format_html(
+            '<ul style="margin-left:0;padding-left:1em">{}</ul>',
+            format_html_join(
+                "",
+                '<li>{}: <a href="{}">{}</a> ({})</li>',
+                (
+                    (
+                        link.label,
+                        reverse("admin:programmes_programme_change", args=[link.programme.pk]),
+                        link.programme.name,
+                        link.programme.get_status_display().lower(),
+                    )
+                    for link in links
+                ),
+            ),
+        )

@@ -1,0 +1,158 @@
+"""Plain-English wording for a programme's rules and links, shared by the admin and the
+public programme pages so staff and business owners read the same sentences.
+
+The wording follows the catalogue's rule for eligibility: a criterion left empty means
+"no restriction" and is said as "any", except geography, which the catalogue always
+states (a UK-wide programme names the United Kingdom), so an empty list of places is
+reported as missing data rather than as "anywhere".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import NamedTuple
+
+from programmes.models import Programme, ProgrammeRelation
+
+MILLION = 1_000_000
+BILLION = 1_000_000_000
+
+
+def _short(amount: int, unit: int) -> str:
+    """Up to two decimal places, without trailing zeros: 2.5, 1.25, 5."""
+    value = (Decimal(amount) / unit).quantize(Decimal("0.01"))
+    return f"{value:f}".rstrip("0").rstrip(".")
+
+
+def format_money(amount: int | None) -> str:
+    """An amount of pounds the way the sources and UK readers write it.
+
+    Under a million in full with thousands separators (£25,000); from a million in
+    millions (£5m, £2.5m); from a billion in billions (£1.2bn). Amounts below a
+    million are never rounded, because small grants are quoted to the pound.
+    """
+    if amount is None:
+        return ""
+    if amount >= BILLION:
+        return f"£{_short(amount, BILLION)}bn"
+    if amount >= MILLION:
+        return f"£{_short(amount, MILLION)}m"
+    return f"£{amount:,}"
+
+
+def format_count(number: int) -> str:
+    """A count with thousands separators: 11,200."""
+    return f"{number:,}"
+
+
+def describe_range(
+    low: int | None,
+    high: int | None,
+    *,
+    show: Callable[[int], str] = format_count,
+    unrestricted: str = "any",
+) -> str:
+    """A min/max pair as words: "10 to 249", "10 or more", "up to 249".
+
+    Either end may be missing; both missing means no restriction, said as
+    ``unrestricted``.
+    """
+    if low is None and high is None:
+        return unrestricted
+    if low is None:
+        return f"up to {show(high)}"
+    if high is None:
+        return f"{show(low)} or more"
+    if low == high:
+        return show(low)
+    return f"{show(low)} to {show(high)}"
+
+
+def format_amount_range(programme: Programme) -> str:
+    """The money one business can get, or "" when the programme states no amount."""
+    if programme.amount_min is None and programme.amount_max is None:
+        return ""
+    return describe_range(programme.amount_min, programme.amount_max, show=format_money)
+
+
+def _names(items) -> str:
+    return ", ".join(str(item) for item in items)
+
+
+GROWTH_WORDING: dict[str, str] = {
+    Programme.Growth.ANY: "any business",
+    Programme.Growth.POTENTIAL_SCALEUP: "scaleups and businesses with the potential to scale",
+    Programme.Growth.SCALEUP: "scaleups by the OECD measure",
+}
+
+AUDIENCE_WORDING: dict[str, str] = {
+    Programme.Audience.ANY: "anyone",
+    Programme.Audience.WOMEN_LEADERS: "women leaders and managers",
+}
+
+
+def eligibility_lines(programme: Programme) -> list[str]:
+    """The programme's eligibility as a checklist, one criterion per line.
+
+    Every criterion is listed, unrestricted ones as "any", so a reader can tell "no
+    restriction" from "we forgot to say". Funding per business is listed only when the
+    programme offers money. Reads places, sectors and stages through ``.all()`` so a
+    prefetched queryset costs no further queries.
+    """
+    places = list(programme.places.all())
+    sectors = list(programme.sectors.all())
+    stages = list(programme.stages.all())
+    lines = [
+        f"Where: {_names(places)}" if places else "Where: not stated — check with the provider",
+        f"Sectors: {_names(sectors) if sectors else 'any'}",
+        f"Business stage: {_names(stages) if stages else 'any'}",
+        f"Employees: {describe_range(programme.employees_min, programme.employees_max)}",
+        "Turnover: "
+        + describe_range(programme.turnover_min, programme.turnover_max, show=format_money),
+        f"Growth: {GROWTH_WORDING.get(programme.growth, programme.get_growth_display())}",
+        "Audience: " + AUDIENCE_WORDING.get(programme.audience, programme.get_audience_display()),
+    ]
+    amount = format_amount_range(programme)
+    if amount:
+        lines.append(f"Funding per business: {amount}")
+    if programme.eligibility_note:
+        lines.append(f"Also: {programme.eligibility_note}")
+    return lines
+
+
+class RelatedProgramme(NamedTuple):
+    """One line of "Successors and related": how ``programme`` stands to the one shown."""
+
+    label: str
+    programme: Programme
+
+
+# How a relation reads from the other end: if A is succeeded by B, B replaces A.
+INVERSE_WORDING: dict[str, str] = {
+    ProgrammeRelation.Kind.SUCCEEDED_BY: "Replaces",
+    ProgrammeRelation.Kind.PART_OF: "Includes",
+    ProgrammeRelation.Kind.DELIVERED_THROUGH: "Delivers",
+}
+
+
+def related_programmes(programme: Programme) -> list[RelatedProgramme]:
+    """Every programme linked to this one, from both ends of each relation.
+
+    Successors come first because a closed programme's most useful fact is what
+    replaced it; then what it is part of or delivered through; then the reverse links.
+    Prefetch ``relations__related`` and ``inverse_relations__programme`` when listing
+    many programmes; otherwise each link costs a query.
+    """
+    order = list(ProgrammeRelation.Kind)
+    forward = sorted(
+        programme.relations.all(),
+        key=lambda rel: (order.index(rel.kind), rel.related.name),
+    )
+    backward = sorted(
+        programme.inverse_relations.all(),
+        key=lambda rel: (order.index(rel.kind), rel.programme.name),
+    )
+    return [RelatedProgramme(rel.get_kind_display(), rel.related) for rel in forward] + [
+        RelatedProgramme(INVERSE_WORDING[rel.kind], rel.programme) for rel in backward
+    ]
