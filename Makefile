@@ -30,5 +30,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Rebuild the committed static/css/site.css from static/src/scss (GOV.UK Frontend, system fonts).
+css:
+	npm ci
+	npx sass --load-path=node_modules --style=compressed --no-source-map \
+		static/src/scss/site.scss static/css/site.css
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
