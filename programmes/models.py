@@ -193,9 +193,7 @@ class ProgrammeRelation(models.Model):
         PART_OF = "part-of", "Part of"
         DELIVERED_THROUGH = "delivered-through", "Delivered through"
 
-    programme = models.ForeignKey(
-        Programme, on_delete=models.CASCADE, related_name="relations"
-    )
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="relations")
     related = models.ForeignKey(
         Programme, on_delete=models.CASCADE, related_name="inverse_relations"
     )
@@ -228,9 +226,7 @@ class ProgrammeSource(models.Model):
     class Meta:
         ordering = ["programme", "source"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["programme", "source"], name="programme_source_unique"
-            )
+            models.UniqueConstraint(fields=["programme", "source"], name="programme_source_unique")
         ]
 
     def __str__(self) -> str:
@@ -257,3 +253,21 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class CatalogueLoad(models.Model):
+    """A record of one run of load_catalogue: when, which files, and their checksums."""
+
+    loaded_at = models.DateTimeField(auto_now_add=True)
+    files = models.JSONField(help_text="Each file read, with its SHA-256 checksum.")
+    added = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-loaded_at"]
+        get_latest_by = "loaded_at"
+
+    def __str__(self) -> str:
+        return f"Catalogue load at {self.loaded_at:%Y-%m-%d %H:%M}"
