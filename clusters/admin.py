@@ -7,7 +7,7 @@ has search fields: the programme page's autocomplete and filter widgets rely on 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, QuerySet, Value, When
 from django.http import HttpRequest
 
 from clusters.models import Cluster, ClusterPoint, Place, ScaleupStatistics, Sector, Source
@@ -58,9 +58,16 @@ class ClusterPointInline(admin.TabularInline):
     model = ClusterPoint
     extra = 0
     fields = ["kind", "position", "text"]
-    ordering = ["kind", "position"]
     verbose_name = "profile line"
     verbose_name_plural = "profile: drivers, leadership bodies, assets, actions and asks"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ClusterPoint]:
+        # In the order a profile reads (the order of ClusterPoint.Kind), not alphabetically.
+        kind_order = Case(
+            *(When(kind=kind, then=Value(index)) for index, kind in enumerate(ClusterPoint.Kind)),
+            default=Value(len(ClusterPoint.Kind)),
+        )
+        return super().get_queryset(request).order_by(kind_order, "position")
 
 
 @admin.register(Cluster)
