@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 
 from programmes.describe import eligibility_lines, format_amount_range, related_programmes
 from programmes.models import (
+    CatalogueLoad,
     Outcome,
     Programme,
     ProgrammeRelation,
@@ -231,3 +232,22 @@ class ProgrammeAdmin(admin.ModelAdmin):
                 ),
             ),
         )
+
+
+@admin.register(CatalogueLoad)
+class CatalogueLoadAdmin(admin.ModelAdmin):
+    """The history of load_catalogue runs. Only the command writes it: the YAML files
+    are the catalogue's source of truth, so the record of loading them is read-only."""
+
+    list_display = ["loaded_at", "added", "changed", "removed", "summary"]
+    date_hierarchy = "loaded_at"
+    readonly_fields = ["loaded_at", "added", "changed", "removed", "summary", "files"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: CatalogueLoad | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: CatalogueLoad | None = None) -> bool:
+        return False

@@ -15,6 +15,7 @@ from django.urls import reverse
 from clusters.models import Cluster, Place, Sector, Source
 from finder.roles import ADVISERS, CONTENT_EDITORS
 from programmes.models import (
+    CatalogueLoad,
     Outcome,
     Programme,
     ProgrammeRelation,
@@ -165,14 +166,14 @@ def resubmit_data(response) -> dict[str, str | list[str]]:
 def test_admin_registers_every_programme_model():
     registered = {model for model in admin.site._registry if model._meta.app_label == "programmes"}
     # Relations, sources and outcomes are edited inline on the programme.
-    assert registered == {Provider, SupportType, Stage, Programme}
+    assert registered == {Provider, SupportType, Stage, Programme, CatalogueLoad}
     inlines = {inline.model for inline in admin.site._registry[Programme].inlines}
     assert inlines == {ProgrammeSource, Outcome, ProgrammeRelation}
 
 
 def test_admin_superuser_opens_every_programme_page(admin_client, catalogue):
     for model in admin.site._registry:
-        if model._meta.app_label != "programmes":
+        if model._meta.app_label != "programmes" or model is CatalogueLoad:
             continue
         obj = model.objects.first()
         assert obj is not None, f"the test catalogue has no {model.__name__}"
@@ -183,6 +184,18 @@ def test_admin_superuser_opens_every_programme_page(admin_client, catalogue):
             change_url(obj),
         ):
             assert admin_client.get(url).status_code == 200, url
+
+
+def test_admin_catalogue_load_history_is_read_only(admin_client):
+    load = CatalogueLoad.objects.create(files=[{"path": "places.yaml"}], added=3)
+    assert admin_client.get(changelist_url(CatalogueLoad)).status_code == 200
+    page = admin_client.get(change_url(load))
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert admin_client.get(reverse("admin:programmes_catalogueload_add")).status_code == 403
+    delete = reverse("admin:programmes_catalogueload_delete", args=[load.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert CatalogueLoad.objects.filter(pk=load.pk).exists()
 
 
 def test_admin_site_header_names_the_service(admin_client):
