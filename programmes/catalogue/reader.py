@@ -336,6 +336,8 @@ def stray_files(fixtures_dir: Path) -> list[Path]:
 def read_catalogue(fixtures_dir: Path, sources_file: Path, base_dir: Path) -> Catalogue:
     """Read and check every catalogue file. Nothing is written anywhere."""
     entries: dict[str, dict[str, Entry]] = {kind.name: {} for kind in spec.KINDS}
+    # Slugs of entries that could not be read: references to them are not reported too.
+    unreadable: set[tuple[str, str]] = set()
     problems: list[Problem] = []
     files: dict[str, bytes] = {}
 
@@ -396,6 +398,7 @@ def read_catalogue(fixtures_dir: Path, sources_file: Path, base_dir: Path) -> Ca
             try:
                 data = read_mapping(node, kind.fields, kind, "", refs)
             except MappingErrors as failed:
+                unreadable.add((kind.name, label))
                 for where, error in failed.errors:
                     problems.append(Problem(name, line_of(error.node), label, where, error.message))
                 continue
@@ -403,7 +406,7 @@ def read_catalogue(fixtures_dir: Path, sources_file: Path, base_dir: Path) -> Ca
             problems.extend(_check_entry(entry, path, entries[kind.name]))
             entries[kind.name].setdefault(entry.slug, entry)
 
-    problems.extend(_check_references(entries))
+    problems.extend(_check_references(entries, unreadable))
     problems.extend(_check_place_cycles(entries["place"]))
     return Catalogue(entries, problems, files)
 
@@ -445,12 +448,17 @@ def _check_range(values: dict, rng: spec.Range, prefix: str, problem) -> None:
         problem(prefix + rng.low, f"{low} is more than {rng.high} ({high})")
 
 
-def _check_references(entries: dict[str, dict[str, Entry]]) -> list[Problem]:
+def _check_references(
+    entries: dict[str, dict[str, Entry]], unreadable: set[tuple[str, str]]
+) -> list[Problem]:
     problems = []
     for by_slug in entries.values():
         for entry in by_slug.values():
             for ref in entry.refs:
-                if ref.slug not in entries[ref.target]:
+                if (
+                    ref.slug not in entries[ref.target]
+                    and (ref.target, ref.slug) not in unreadable
+                ):
                     problems.append(
                         Problem(
                             entry.path,
