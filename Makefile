@@ -30,11 +30,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Rebuild the committed static/css/site.css from static/src/scss (GOV.UK Frontend, system fonts).
+# Rebuild the committed static/css/site.css from static/src/scss (GOV.UK Frontend, system fonts)
+# and refresh the committed copy of GOV.UK Frontend's JavaScript that static/js/site.js loads.
 css:
 	npm ci
 	npx sass --load-path=node_modules --style=compressed --no-source-map \
 		static/src/scss/site.scss static/css/site.css
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js \
+		node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js.map static/js/
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
