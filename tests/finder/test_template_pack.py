@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from crispy_forms.bootstrap import PrependedText
+from crispy_forms.bootstrap import InlineRadios, PrependedText
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
@@ -236,3 +236,42 @@ def test_compiled_css_has_no_gds_transport_font() -> None:
     assert ".woff" not in css
     assert "GDS Transport" not in css
     assert "font-family:system-ui," in css
+
+
+def test_template_pack_label_size_helper_sizes_labels_and_legends() -> None:
+    form = DemoForm()
+    form.helper.label_size = "s"
+    html = render_crispy(form)
+    assert '<label class="govuk-label govuk-label--s" for="id_name">' in html
+    assert (
+        '<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Support wanted</legend>'
+    ) in html
+
+
+def test_template_pack_inline_radios_and_a_single_checkbox() -> None:
+    class Filters(forms.Form):
+        stage = forms.ChoiceField(choices=STAGES, widget=forms.RadioSelect)
+        include_closed = forms.BooleanField(
+            label="Include closed programmes",
+            required=False,
+            help_text="Closed programmes point to what replaced them.",
+        )
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            self.helper = FormHelper()
+            self.helper.form_tag = False
+            self.helper.layout = Layout(InlineRadios("stage"), "include_closed")
+
+    html = render_crispy(Filters(data={"include_closed": "on"}))
+    assert '<div class="govuk-radios govuk-radios--inline" data-module="govuk-radios">' in html
+    assert "<form" not in html
+    checkbox = tag_with(html, 'id="id_include_closed"')
+    assert 'type="checkbox"' in checkbox
+    assert 'class="govuk-checkboxes__input"' in checkbox
+    assert "checked" in checkbox
+    assert 'aria-describedby="id_include_closed-hint"' in checkbox
+    assert (
+        '<label class="govuk-label govuk-checkboxes__label" for="id_include_closed">'
+        "Include closed programmes</label>"
+    ) in html
