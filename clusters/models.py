@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 
 class SlugQuerySet(models.QuerySet):
@@ -133,6 +134,8 @@ class Cluster(models.Model):
     sources = models.ManyToManyField(Source, related_name="clusters", blank=True)
 
     objects = SlugManager()
+    # Who changed what and when, including where the cluster is and what it covers.
+    history = HistoricalRecords(m2m_fields=[places, sectors])
 
     class Meta:
         ordering = ["name"]

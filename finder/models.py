@@ -1,1 +1,146 @@
-"""Finder models."""
+"""What advisers record about the businesses they help: enquiries and referrals.
+
+These hold personal data (names, email addresses, phone numbers, notes about a
+business), so they live only in the admin, are visible only to advisers and superusers,
+and are deleted by ``purge_enquiries`` once nobody has touched them for
+``FINDER_ENQUIRY_RETENTION_DAYS`` days. Their ``__str__`` deliberately carries no
+personal data: it shows up in the admin's log of actions and in lists of protected
+objects that staff without access to enquiries may see.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from clusters.models import Place, Sector
+from programmes.models import Programme, Stage, SupportType, min_lte_max
+
+
+class EnquiryQuerySet(models.QuerySet):
+    def inactive_since(self, cutoff: datetime.datetime) -> EnquiryQuerySet:
+        """Enquiries nobody has touched since ``cutoff``: the enquiry itself and every
+        referral on it were last changed before then. Retention counts from the last
+        activity, so a client an adviser is still working with is never purged."""
+        return self.filter(updated_at__lt=cutoff).exclude(referrals__updated_at__gte=cutoff)
+
+
+class Enquiry(models.Model):
+    """A client business an adviser is helping, described the way the finder asks.
+
+    The profile fields mirror the public finder's questions so the same matching can be
+    run for the client; any left empty count as "not said" (unknown), never as zero.
+    """
+
+    # Who the client is.
+    business_name = models.CharField(max_length=200)
+    contact_name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    notes = models.TextField(blank=True)
+
+    # The business profile, as the finder asks it.
+    location = models.ForeignKey(
+        Place,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Where the business is: the most local place you know.",
+    )
+    sector = models.ForeignKey(
+        Sector, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    employees = models.PositiveIntegerField(null=True, blank=True)
+    turnover = models.PositiveBigIntegerField("turnover (£)", null=True, blank=True)
+    funding_sought = models.PositiveBigIntegerField("funding sought (£)", null=True, blank=True)
+    support_wanted = models.ManyToManyField(SupportType, related_name="+", blank=True)
+    employees_3y_ago = models.PositiveIntegerField(
+        "employees three years ago", null=True, blank=True
+    )
+    turnover_3y_ago = models.PositiveBigIntegerField(
+        "turnover three years ago (£)", null=True, blank=True
+    )
+    free_text = models.CharField(
+        "what they are looking for",
+        max_length=200,
+        blank=True,
+        help_text="In the client's words; matched against programme text like the "
+        "finder's search box.",
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+
+    objects = EnquiryQuerySet.as_manager()
+    # Deleting an enquiry deletes its history too: the history is personal data as well.
+    history = HistoricalRecords(cascade_delete_history=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "enquiries"
+
+    def __str__(self) -> str:
+        return f"Enquiry {self.pk}" if self.pk else "New enquiry"
+
+    def get_absolute_url(self) -> str:
+        # Enquiries have no public page: their only address is in the admin.
+        return reverse("admin:finder_enquiry_change", args=[self.pk])
+
+
+class Referral(models.Model):
+    """A programme an adviser suggested to, or referred, a client, and what came of it."""
+
+    class Status(models.TextChoices):
+        SUGGESTED = "suggested", "Suggested"
+        REFERRED = "referred", "Referred"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        COMPLETED = "completed", "Completed"
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="referrals")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="referrals")
+    status = models.CharField(max_length=20, choices=Status, default=Status.SUGGESTED)
+    referred_on = models.DateField(null=True, blank=True)
+    outcome_on = models.DateField(
+        null=True, blank=True, help_text="When the programme accepted, declined or finished."
+    )
+    notes = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+
+    history = HistoricalRecords(cascade_delete_history=True)
+
+    class Meta:
+        ordering = ["enquiry", "programme__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enquiry", "programme"], name="referral_unique_programme_per_enquiry"
+            ),
+            min_lte_max("referral", "referred_on", "outcome_on"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enquiry} to {self.programme}"

@@ -7,6 +7,7 @@ secret key is required. The README lists the variables.
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -36,6 +37,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_positive_int(name: str, default: int) -> int:
+    """Read a whole number of at least 1; anything else is a configuration error."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number of at least 1.")
+    return value
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -62,6 +77,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_filters",
     "crispy_forms",
+    "simple_history",
+    "axes",
     "clusters",
     "programmes",
     "finder",
@@ -76,6 +93,17 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records who made each change that the history keeps (programmes, clusters,
+    # enquiries, referrals), including changes made outside the admin's own forms.
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes checks every login against the lockout record before the normal backend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "finder.urls"
@@ -138,6 +166,28 @@ CRISPY_TEMPLATE_PACK = "govuk"
 # Where the catalogue's YAML lives; tests point these at temporary copies.
 CATALOGUE_FIXTURES_DIR = BASE_DIR / "fixtures"
 CATALOGUE_SOURCES_FILE = BASE_DIR / "seeds" / "register.yaml"
+
+# Enquiries hold personal data: purge_enquiries deletes those nobody has touched (the
+# enquiry or any of its referrals) for this many days.
+FINDER_ENQUIRY_RETENTION_DAYS = env_positive_int("FINDER_ENQUIRY_RETENTION_DAYS", 730)
+
+# Admin login hardening (django-axes): after AXES_FAILURE_LIMIT failed logins for one
+# username from one address, that pair is locked out for AXES_COOLOFF_HOURS; a
+# successful login clears the count. Locking on the pair rather than the address alone
+# means a shared office address (or a load balancer) cannot lock every adviser out.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_positive_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(hours=env_positive_int("AXES_COOLOFF_HOURS", 1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Failed attempts are kept (the lockout needs them); a log of every successful login is
+# personal data we have no use for. Quiet start-up, so commands print only their output.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# The catalogue's YAML files are its source of truth; history is for seeing who changed
+# what, not for reverting past the files (a revert would also skip many-to-many fields).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LOGGING = {
     "version": 1,

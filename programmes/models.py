@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from clusters.models import Cluster, Place, Sector, SlugManager, Source
 
@@ -163,6 +164,9 @@ class Programme(models.Model):
     )
 
     objects = SlugManager()
+    # Who changed what and when: every field, plus the many-to-many fields that decide
+    # what a programme offers and who can use it.
+    history = HistoricalRecords(m2m_fields=[support_types, places, sectors, stages])
 
     class Meta:
         ordering = ["name"]
