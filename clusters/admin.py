@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Case, Count, QuerySet, Value, When
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from clusters.models import Cluster, ClusterPoint, Place, ScaleupStatistics, Sector, Source
 from programmes.describe import MILLION, describe_range, format_money
@@ -71,7 +72,7 @@ class ClusterPointInline(admin.TabularInline):
 
 
 @admin.register(Cluster)
-class ClusterAdmin(admin.ModelAdmin):
+class ClusterAdmin(SimpleHistoryAdmin):
     list_display = ["name", "output_range", "jobs_range", "place_names"]
     list_filter = [
         ("places", admin.RelatedOnlyFieldListFilter),

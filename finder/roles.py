@@ -1,8 +1,12 @@
 """The staff roles, created by the project after every migrate so nobody sets them up
 by hand.
 
-Advisers look the catalogue up; content editors keep it true. The lists name
-(app_label, model, actions); permissions granted by hand beyond these are left alone.
+Advisers look the catalogue up and record the businesses they help (enquiries) and
+where they sent them (referrals); they cannot change the catalogue. Content editors
+keep the catalogue true and cannot see enquiries or referrals at all: those hold
+personal data. Both can read the record of catalogue loads, which only load_catalogue
+writes. Superusers have every permission anyway. The lists name (app_label, model,
+actions); permissions granted by hand beyond these are left alone.
 """
 
 from __future__ import annotations
@@ -28,31 +32,64 @@ CATALOGUE_MODELS: list[tuple[str, str]] = [
     ("programmes", "outcome"),
 ]
 
+# Personal data about client businesses: advisers only.
+ADVICE_MODELS: list[tuple[str, str]] = [
+    ("finder", "enquiry"),
+    ("finder", "referral"),
+]
+
+# Written only by load_catalogue; its admin is read-only for everyone.
+CATALOGUE_LOAD = ("programmes", "catalogueload", ("view",))
+
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
-    ADVISERS: [(app, model, ("view",)) for app, model in CATALOGUE_MODELS],
+    ADVISERS: [
+        *((app, model, ("view",)) for app, model in CATALOGUE_MODELS),
+        CATALOGUE_LOAD,
+        *((app, model, ("view", "add", "change")) for app, model in ADVICE_MODELS),
+    ],
     CONTENT_EDITORS: [
-        (app, model, ("view", "add", "change", "delete")) for app, model in CATALOGUE_MODELS
+        *((app, model, ("view", "add", "change", "delete")) for app, model in CATALOGUE_MODELS),
+        CATALOGUE_LOAD,
     ],
 }
 
 
+# What a role must never hold, taken away on every migrate even if someone granted it
+# to the group by hand: advisers never change the catalogue, and content editors never
+# see the personal data in enquiries and referrals.
+ROLE_FORBIDDEN: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
+    ADVISERS: [(app, model, ("add", "change", "delete")) for app, model in CATALOGUE_MODELS],
+    CONTENT_EDITORS: [
+        (app, model, ("view", "add", "change", "delete")) for app, model in ADVICE_MODELS
+    ],
+}
+
+
+def _permissions(grants: list[tuple[str, str, tuple[str, ...]]]) -> list:
+    from django.contrib.auth.models import Permission
+
+    found = []
+    for app_label, model, actions in grants:
+        codenames = [f"{action}_{model}" for action in actions]
+        found.extend(
+            Permission.objects.filter(
+                content_type__app_label=app_label,
+                content_type__model=model,
+                codename__in=codenames,
+            )
+        )
+    return found
+
+
 def ensure_roles(**kwargs) -> None:
-    """Create the groups and give them exactly the permissions the roles need."""
-    from django.contrib.auth.models import Group, Permission
+    """Create the groups, give them the permissions the roles need and take away any
+    they must never have."""
+    from django.contrib.auth.models import Group
 
     for group_name, grants in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=group_name)
-        wanted = []
-        for app_label, model, actions in grants:
-            codenames = [f"{action}_{model}" for action in actions]
-            wanted.extend(
-                Permission.objects.filter(
-                    content_type__app_label=app_label,
-                    content_type__model=model,
-                    codename__in=codenames,
-                )
-            )
-        group.permissions.add(*wanted)
+        group.permissions.add(*_permissions(grants))
+        group.permissions.remove(*_permissions(ROLE_FORBIDDEN.get(group_name, [])))
 
 
 def connect() -> None:

@@ -12,7 +12,9 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
+from programmes import review
 from programmes.describe import eligibility_lines, format_amount_range, related_programmes
 from programmes.models import (
     CatalogueLoad,
@@ -94,8 +96,31 @@ class ProgrammeRelationInline(admin.TabularInline):
     verbose_name_plural = "related programmes (this programme is …)"
 
 
+class NeedsReviewFilter(admin.SimpleListFilter):
+    """Programmes content staff should check again (see programmes.review)."""
+
+    title = "needs review"
+    parameter_name = "review"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [
+            ("any", "Needs review (either reason)"),
+            ("not-verified", f"Not verified in the last {review.REVIEW_MONTHS} months"),
+            ("past-closing", "Still open after its closing date"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Programme]) -> QuerySet[Programme]:
+        if self.value() == "any":
+            return review.needs_review(queryset)
+        if self.value() == "not-verified":
+            return queryset.filter(review.not_recently_verified())
+        if self.value() == "past-closing":
+            return queryset.filter(review.offered_after_closing())
+        return queryset
+
+
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(SimpleHistoryAdmin):
     list_display = [
         "name",
         "status",
@@ -105,6 +130,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
         "last_verified",
     ]
     list_filter = [
+        NeedsReviewFilter,
         "status",
         ("support_types", admin.RelatedOnlyFieldListFilter),
         ("places", admin.RelatedOnlyFieldListFilter),
@@ -125,7 +151,12 @@ class ProgrammeAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ["providers", "delivery_partners"]
     filter_horizontal = ["support_types", "places", "sectors", "stages", "clusters"]
-    readonly_fields = ["eligibility_in_plain_english", "successors_and_related", "is_generated"]
+    readonly_fields = [
+        "eligibility_in_plain_english",
+        "successors_and_related",
+        "is_generated",
+        "referrals_made",
+    ]
     inlines = [ProgrammeSourceInline, OutcomeInline, ProgrammeRelationInline]
     fieldsets = [
         (
@@ -183,6 +214,14 @@ class ProgrammeAdmin(admin.ModelAdmin):
         ("Review", {"fields": ["last_verified", "is_generated"]}),
     ]
 
+    def get_fieldsets(self, request: HttpRequest, obj: Programme | None = None) -> list:
+        fieldsets = list(super().get_fieldsets(request, obj))
+        # Referrals belong to enquiries, which hold personal data: only staff who may see
+        # referrals (advisers, superusers) get the section at all.
+        if obj is not None and request.user.has_perm("finder.view_referral"):
+            fieldsets.append(("Referrals", {"fields": ["referrals_made"]}))
+        return fieldsets
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Programme]:
         # The changelist shows support types and places for every row; two prefetch
         # queries keep the page's query count flat however many programmes it lists.
@@ -207,6 +246,24 @@ class ProgrammeAdmin(admin.ModelAdmin):
         return format_html(
             '<ul class="eligibility-checklist" style="margin-left:0;padding-left:1em">{}</ul>',
             format_html_join("", "<li>{}</li>", ((line,) for line in eligibility_lines(obj))),
+        )
+
+    @admin.display(description="referrals to this programme")
+    def referrals_made(self, obj: Programme) -> str:
+        # One grouped query, whatever the number of referrals.
+        counts = dict(obj.referrals.order_by().values_list("status").annotate(count=Count("pk")))
+        url = reverse("admin:finder_referral_changelist") + f"?programme__id__exact={obj.pk}"
+        if not counts:
+            return "None recorded."
+        status_labels = obj.referrals.model.Status
+        return format_html(
+            '{} — <a href="{}">see them</a>',
+            ", ".join(
+                f"{counts[status]} {label.lower()}"
+                for status, label in status_labels.choices
+                if status in counts
+            ),
+            url,
         )
 
     @admin.display(description="successors and related")

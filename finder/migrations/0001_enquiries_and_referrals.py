@@ -7,123 +7,416 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clusters', '0002_history'),
-        ('programmes', '0003_history'),
+        ("clusters", "0002_history"),
+        ("programmes", "0003_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Enquiry',
+            name="Enquiry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('business_name', models.CharField(max_length=200)),
-                ('contact_name', models.CharField(blank=True, max_length=200)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=50)),
-                ('notes', models.TextField(blank=True)),
-                ('employees', models.PositiveIntegerField(blank=True, null=True)),
-                ('turnover', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='turnover (£)')),
-                ('funding_sought', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='funding sought (£)')),
-                ('employees_3y_ago', models.PositiveIntegerField(blank=True, null=True, verbose_name='employees three years ago')),
-                ('turnover_3y_ago', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='turnover three years ago (£)')),
-                ('free_text', models.CharField(blank=True, help_text="In the client's words; matched against programme text like the finder's search box.", max_length=200, verbose_name='what they are looking for')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('location', models.ForeignKey(help_text='Where the business is: the most local place you know.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clusters.place')),
-                ('sector', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clusters.sector')),
-                ('stage', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programmes.stage')),
-                ('support_wanted', models.ManyToManyField(blank=True, related_name='+', to='programmes.supporttype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("business_name", models.CharField(max_length=200)),
+                ("contact_name", models.CharField(blank=True, max_length=200)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=50)),
+                ("notes", models.TextField(blank=True)),
+                ("employees", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "turnover",
+                    models.PositiveBigIntegerField(
+                        blank=True, null=True, verbose_name="turnover (£)"
+                    ),
+                ),
+                (
+                    "funding_sought",
+                    models.PositiveBigIntegerField(
+                        blank=True, null=True, verbose_name="funding sought (£)"
+                    ),
+                ),
+                (
+                    "employees_3y_ago",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="employees three years ago"
+                    ),
+                ),
+                (
+                    "turnover_3y_ago",
+                    models.PositiveBigIntegerField(
+                        blank=True, null=True, verbose_name="turnover three years ago (£)"
+                    ),
+                ),
+                (
+                    "free_text",
+                    models.CharField(
+                        blank=True,
+                        help_text="In the client's words; matched against programme text like the finder's search box.",
+                        max_length=200,
+                        verbose_name="what they are looking for",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        help_text="Where the business is: the most local place you know.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="clusters.place",
+                    ),
+                ),
+                (
+                    "sector",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="clusters.sector",
+                    ),
+                ),
+                (
+                    "stage",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programmes.stage",
+                    ),
+                ),
+                (
+                    "support_wanted",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="programmes.supporttype"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'enquiries',
-                'ordering': ['-created_at'],
+                "verbose_name_plural": "enquiries",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalEnquiry',
+            name="HistoricalEnquiry",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('business_name', models.CharField(max_length=200)),
-                ('contact_name', models.CharField(blank=True, max_length=200)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=50)),
-                ('notes', models.TextField(blank=True)),
-                ('employees', models.PositiveIntegerField(blank=True, null=True)),
-                ('turnover', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='turnover (£)')),
-                ('funding_sought', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='funding sought (£)')),
-                ('employees_3y_ago', models.PositiveIntegerField(blank=True, null=True, verbose_name='employees three years ago')),
-                ('turnover_3y_ago', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='turnover three years ago (£)')),
-                ('free_text', models.CharField(blank=True, help_text="In the client's words; matched against programme text like the finder's search box.", max_length=200, verbose_name='what they are looking for')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('location', models.ForeignKey(blank=True, db_constraint=False, help_text='Where the business is: the most local place you know.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='clusters.place')),
-                ('sector', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='clusters.sector')),
-                ('stage', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programmes.stage')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("business_name", models.CharField(max_length=200)),
+                ("contact_name", models.CharField(blank=True, max_length=200)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=50)),
+                ("notes", models.TextField(blank=True)),
+                ("employees", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "turnover",
+                    models.PositiveBigIntegerField(
+                        blank=True, null=True, verbose_name="turnover (£)"
+                    ),
+                ),
+                (
+                    "funding_sought",
+                    models.PositiveBigIntegerField(
+                        blank=True, null=True, verbose_name="funding sought (£)"
+                    ),
+                ),
+                (
+                    "employees_3y_ago",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="employees three years ago"
+                    ),
+                ),
+                (
+                    "turnover_3y_ago",
+                    models.PositiveBigIntegerField(
+                        blank=True, null=True, verbose_name="turnover three years ago (£)"
+                    ),
+                ),
+                (
+                    "free_text",
+                    models.CharField(
+                        blank=True,
+                        help_text="In the client's words; matched against programme text like the finder's search box.",
+                        max_length=200,
+                        verbose_name="what they are looking for",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Where the business is: the most local place you know.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="clusters.place",
+                    ),
+                ),
+                (
+                    "sector",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="clusters.sector",
+                    ),
+                ),
+                (
+                    "stage",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programmes.stage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical enquiry',
-                'verbose_name_plural': 'historical enquiries',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical enquiry",
+                "verbose_name_plural": "historical enquiries",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalReferral',
+            name="HistoricalReferral",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('status', models.CharField(choices=[('suggested', 'Suggested'), ('referred', 'Referred'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('completed', 'Completed')], default='suggested', max_length=20)),
-                ('referred_on', models.DateField(blank=True, null=True)),
-                ('outcome_on', models.DateField(blank=True, help_text='When the programme accepted, declined or finished.', null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('enquiry', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='finder.enquiry')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('programme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programmes.programme')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("suggested", "Suggested"),
+                            ("referred", "Referred"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("completed", "Completed"),
+                        ],
+                        default="suggested",
+                        max_length=20,
+                    ),
+                ),
+                ("referred_on", models.DateField(blank=True, null=True)),
+                (
+                    "outcome_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="When the programme accepted, declined or finished.",
+                        null=True,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "enquiry",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="finder.enquiry",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programmes.programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical referral',
-                'verbose_name_plural': 'historical referrals',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical referral",
+                "verbose_name_plural": "historical referrals",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('suggested', 'Suggested'), ('referred', 'Referred'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('completed', 'Completed')], default='suggested', max_length=20)),
-                ('referred_on', models.DateField(blank=True, null=True)),
-                ('outcome_on', models.DateField(blank=True, help_text='When the programme accepted, declined or finished.', null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('enquiry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='referrals', to='finder.enquiry')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='programmes.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("suggested", "Suggested"),
+                            ("referred", "Referred"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("completed", "Completed"),
+                        ],
+                        default="suggested",
+                        max_length=20,
+                    ),
+                ),
+                ("referred_on", models.DateField(blank=True, null=True)),
+                (
+                    "outcome_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="When the programme accepted, declined or finished.",
+                        null=True,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "enquiry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="referrals",
+                        to="finder.enquiry",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="programmes.programme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['enquiry', 'programme__name'],
-                'constraints': [models.UniqueConstraint(fields=('enquiry', 'programme'), name='referral_unique_programme_per_enquiry'), models.CheckConstraint(condition=models.Q(('referred_on__isnull', True), ('outcome_on__isnull', True), ('referred_on__lte', models.F('outcome_on')), _connector='OR'), name='referral_referred_on_lte_outcome_on')],
+                "ordering": ["enquiry", "programme__name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("enquiry", "programme"),
+                        name="referral_unique_programme_per_enquiry",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("referred_on__isnull", True),
+                            ("outcome_on__isnull", True),
+                            ("referred_on__lte", models.F("outcome_on")),
+                            _connector="OR",
+                        ),
+                        name="referral_referred_on_lte_outcome_on",
+                    ),
+                ],
             },
         ),
     ]

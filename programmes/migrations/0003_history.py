@@ -7,113 +7,336 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clusters', '0002_history'),
-        ('programmes', '0002_catalogue_load'),
+        ("clusters", "0002_history"),
+        ("programmes", "0002_catalogue_load"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalProgramme',
+            name="HistoricalProgramme",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100)),
-                ('name', models.CharField(max_length=200)),
-                ('summary', models.TextField()),
-                ('description', models.TextField(blank=True)),
-                ('fund_size', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='total fund (£)')),
-                ('amount_min', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='least per business (£)')),
-                ('amount_max', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='most per business (£)')),
-                ('funding_note', models.TextField(blank=True)),
-                ('cost', models.CharField(blank=True, max_length=200, verbose_name='cost to the business')),
-                ('duration', models.CharField(blank=True, max_length=200)),
-                ('cohort_size_min', models.PositiveIntegerField(blank=True, null=True)),
-                ('cohort_size_max', models.PositiveIntegerField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('opening-soon', 'Opening soon'), ('closed', 'Closed'), ('proposed', 'Proposed')], default='open', max_length=20)),
-                ('opens_on', models.DateField(blank=True, null=True)),
-                ('closes_on', models.DateField(blank=True, null=True)),
-                ('cohort_starts_on', models.DateField(blank=True, null=True)),
-                ('dates_note', models.TextField(blank=True)),
-                ('how_to_apply', models.TextField(blank=True)),
-                ('website', models.URLField(blank=True)),
-                ('employees_min', models.PositiveIntegerField(blank=True, null=True)),
-                ('employees_max', models.PositiveIntegerField(blank=True, null=True)),
-                ('turnover_min', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='turnover from (£)')),
-                ('turnover_max', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='turnover to (£)')),
-                ('growth', models.CharField(choices=[('any', 'Any business'), ('potential-scaleup', 'Scaleups and potential scaleups'), ('scaleup', 'Scaleups (OECD measure)')], default='any', max_length=20)),
-                ('audience', models.CharField(choices=[('any', 'Anyone'), ('women-leaders', 'Women leaders and managers')], default='any', max_length=20)),
-                ('eligibility_note', models.TextField(blank=True)),
-                ('last_verified', models.DateField()),
-                ('is_generated', models.BooleanField(default=False, editable=False, help_text='Made by generate_catalogue for benchmarks.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100)),
+                ("name", models.CharField(max_length=200)),
+                ("summary", models.TextField()),
+                ("description", models.TextField(blank=True)),
+                (
+                    "fund_size",
+                    models.PositiveBigIntegerField(
+                        blank=True, null=True, verbose_name="total fund (£)"
+                    ),
+                ),
+                (
+                    "amount_min",
+                    models.PositiveBigIntegerField(
+                        blank=True, null=True, verbose_name="least per business (£)"
+                    ),
+                ),
+                (
+                    "amount_max",
+                    models.PositiveBigIntegerField(
+                        blank=True, null=True, verbose_name="most per business (£)"
+                    ),
+                ),
+                ("funding_note", models.TextField(blank=True)),
+                (
+                    "cost",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="cost to the business"
+                    ),
+                ),
+                ("duration", models.CharField(blank=True, max_length=200)),
+                ("cohort_size_min", models.PositiveIntegerField(blank=True, null=True)),
+                ("cohort_size_max", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("opening-soon", "Opening soon"),
+                            ("closed", "Closed"),
+                            ("proposed", "Proposed"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("opens_on", models.DateField(blank=True, null=True)),
+                ("closes_on", models.DateField(blank=True, null=True)),
+                ("cohort_starts_on", models.DateField(blank=True, null=True)),
+                ("dates_note", models.TextField(blank=True)),
+                ("how_to_apply", models.TextField(blank=True)),
+                ("website", models.URLField(blank=True)),
+                ("employees_min", models.PositiveIntegerField(blank=True, null=True)),
+                ("employees_max", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "turnover_min",
+                    models.PositiveBigIntegerField(
+                        blank=True, null=True, verbose_name="turnover from (£)"
+                    ),
+                ),
+                (
+                    "turnover_max",
+                    models.PositiveBigIntegerField(
+                        blank=True, null=True, verbose_name="turnover to (£)"
+                    ),
+                ),
+                (
+                    "growth",
+                    models.CharField(
+                        choices=[
+                            ("any", "Any business"),
+                            ("potential-scaleup", "Scaleups and potential scaleups"),
+                            ("scaleup", "Scaleups (OECD measure)"),
+                        ],
+                        default="any",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("any", "Anyone"),
+                            ("women-leaders", "Women leaders and managers"),
+                        ],
+                        default="any",
+                        max_length=20,
+                    ),
+                ),
+                ("eligibility_note", models.TextField(blank=True)),
+                ("last_verified", models.DateField()),
+                (
+                    "is_generated",
+                    models.BooleanField(
+                        default=False,
+                        editable=False,
+                        help_text="Made by generate_catalogue for benchmarks.",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical programme',
-                'verbose_name_plural': 'historical programmes',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical programme",
+                "verbose_name_plural": "historical programmes",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalProgramme_places',
+            name="HistoricalProgramme_places",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programmes.historicalprogramme')),
-                ('place', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='clusters.place')),
-                ('programme', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programmes.programme')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programmes.historicalprogramme",
+                    ),
+                ),
+                (
+                    "place",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="clusters.place",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programmes.programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalProgramme_places',
+                "verbose_name": "HistoricalProgramme_places",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalProgramme_sectors',
+            name="HistoricalProgramme_sectors",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programmes.historicalprogramme')),
-                ('programme', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programmes.programme')),
-                ('sector', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='clusters.sector')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programmes.historicalprogramme",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programmes.programme",
+                    ),
+                ),
+                (
+                    "sector",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="clusters.sector",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalProgramme_sectors',
+                "verbose_name": "HistoricalProgramme_sectors",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalProgramme_stages',
+            name="HistoricalProgramme_stages",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programmes.historicalprogramme')),
-                ('programme', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programmes.programme')),
-                ('stage', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programmes.stage')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programmes.historicalprogramme",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programmes.programme",
+                    ),
+                ),
+                (
+                    "stage",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programmes.stage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalProgramme_stages',
+                "verbose_name": "HistoricalProgramme_stages",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalProgramme_support_types',
+            name="HistoricalProgramme_support_types",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='programmes.historicalprogramme')),
-                ('programme', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programmes.programme')),
-                ('supporttype', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programmes.supporttype')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="programmes.historicalprogramme",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programmes.programme",
+                    ),
+                ),
+                (
+                    "supporttype",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programmes.supporttype",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalProgramme_support_types',
+                "verbose_name": "HistoricalProgramme_support_types",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from programmes import catalogue
+from programmes import catalogue, history
 from programmes.management.commands.validate_catalogue import report_problems
 from programmes.models import CatalogueLoad
 
@@ -35,7 +35,9 @@ class Command(BaseCommand):
         result = catalogue.read(fixtures, sources)
         report_problems(self, result)
         self.stdout.write(f"Loading {len(result.files)} files...")
-        report = catalogue.load(result, prune=prune)
+        # History rows from a load have no user; they say they came from this command.
+        with history.change_reason("load_catalogue"):
+            report = catalogue.load(result, prune=prune)
         lines = []
         for kind, slugs in report.added.items():
             if slugs:
