@@ -47,6 +47,32 @@ class PlaceQuerySet(SlugQuerySet):
     def local_authorities(self) -> PlaceQuerySet:
         return self.filter(kind=Place.Kind.LOCAL_AUTHORITY)
 
+    def containing(self, slug: str) -> frozenset[str]:
+        """The slug of this place and of every place containing it, however indirectly:
+        Coventry gives Coventry, the West Midlands Combined Authority, the West Midlands,
+        England and the United Kingdom. A programme serving any of them serves Coventry.
+
+        Two queries whatever the size of the catalogue: one to check the place exists
+        (an unknown slug raises ``Place.DoesNotExist``), one to read the whole
+        containment table — a few rows per place — which is then walked in memory.
+        """
+        if not self.filter(slug=slug).exists():
+            raise Place.DoesNotExist(f"No place with the slug {slug!r}.")
+        parents: dict[str, set[str]] = {}
+        edges = Place.parents.through.objects.values_list("from_place__slug", "to_place__slug")
+        for child, parent in edges:
+            parents.setdefault(child, set()).add(parent)
+        found = {slug}
+        todo = [slug]
+        while todo:
+            # ``found`` guards against a loop in bad data (A inside B inside A).
+            for parent in parents.get(todo.pop(), ()):
+                if parent not in found:
+                    found.add(parent)
+                    todo.append(parent)
+        return frozenset(found)
+
+
 
 class PlaceManager(models.Manager.from_queryset(PlaceQuerySet)):
     def get_by_natural_key(self, slug: str):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from clusters.models import Cluster, Place, Sector, SlugManager, Source
+from programmes.querysets import ProgrammeManager
 
 
 def min_lte_max(prefix: str, low: str, high: str) -> models.CheckConstraint:
@@ -163,7 +164,7 @@ class Programme(models.Model):
         default=False, editable=False, help_text="Made by generate_catalogue for benchmarks."
     )
 
-    objects = SlugManager()
+    objects = ProgrammeManager()
     # Who changed what and when: every field, plus the many-to-many fields that decide
     # what a programme offers and who can use it.
     history = HistoricalRecords(m2m_fields=[support_types, places, sectors, stages])

@@ -1,0 +1,378 @@
+"""The catalogue's questions as QuerySet methods: which programmes are open, where they
+serve, what they offer, and — in one named query shape — which ones the finder shows.
+
+``for_finder`` decides in the database what ``programmes.eligibility`` decides in
+Python, so that a search never loads the whole catalogue; the pure engine then words the
+reasons for the one page of results. The two must agree on every failure and unknown
+(tests/programmes/test_querysets.py builds the same situations both ways).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection, models
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from clusters.models import SlugQuerySet
+from programmes.eligibility import (
+    AUDIENCE_ANY,
+    GROWTH_POTENTIAL_SCALEUP,
+    GROWTH_SCALEUP,
+    PLACE_KIND_RANK,
+    STATUS_OPEN,
+    STATUS_OPENING_SOON,
+    BusinessProfile,
+)
+
+# Ranking weights for ``fit_score``. Support the user asked for counts most; then a
+# programme made for their sector (or serving a cluster that covers it); then how local
+# it is; then being open now; then how well it matches the words searched for.
+FIT_SUPPORT = 100  # per wanted support type the programme offers
+FIT_SECTOR = 30  # the programme is restricted to the user's sector
+FIT_CLUSTER = 20  # ...or serves a Plan for Growth cluster covering the user's sector
+FIT_PLACE = 5  # per level of PLACE_KIND_RANK (local authority 5 ... nation 1)
+FIT_OPEN = 10  # open now, rather than opening soon (or closed/proposed, when shown)
+FIT_TEXT_NAME = 20  # SQLite: per searched word found in the name
+FIT_TEXT_BODY = 10  # SQLite: per searched word found only in the summary or description
+FIT_TEXT_RANK = 40  # PostgreSQL: multiplies SearchRank (usually between 0 and 1)
+
+ONE = Value(1)
+ZERO = Value(0)
+
+#: Annotation names for each criterion's failure flag, in the order of CRITERIA.
+FAILURE_FLAGS = (
+    "geography_fails",
+    "sector_fails",
+    "stage_fails",
+    "employees_fails",
+    "turnover_fails",
+    "growth_fails",
+    "funding_fails",
+)
+#: Annotation names for each criterion's "restricted but not answered" flag.
+UNKNOWN_FLAGS = (
+    "geography_unknown",
+    "sector_unknown",
+    "stage_unknown",
+    "employees_unknown",
+    "turnover_unknown",
+    "growth_unknown",
+    "audience_unknown",
+    "funding_unknown",
+)
+
+
+def _flag(condition: Q | Exists) -> Case:
+    """1 where ``condition`` holds, else 0, so flags can be summed."""
+    return Case(When(condition, then=ONE), default=ZERO, output_field=IntegerField())
+
+
+def _total(names: Iterable[str]):
+    names = list(names)
+    total = F(names[0])
+    for name in names[1:]:
+        total = total + F(name)
+    return total
+
+
+class ProgrammeQuerySet(SlugQuerySet):
+    """Programmes, in the words of the business rules."""
+
+    # --- Vocabulary -------------------------------------------------------------------
+
+    def open(self) -> ProgrammeQuerySet:
+        """Programmes taking applications now."""
+        return self.filter(status=STATUS_OPEN)
+
+    def visible(self, include_closed: bool = False) -> ProgrammeQuerySet:
+        """What the public sees: open and opening-soon programmes. Closed and proposed
+        programmes are hidden unless the user asks for them (``include_closed``), and
+        then everything is shown."""
+        if include_closed:
+            return self.all()
+        return self.filter(status__in=[STATUS_OPEN, STATUS_OPENING_SOON])
+
+    def serving(self, place_slugs: Iterable[str]) -> ProgrammeQuerySet:
+        """Programmes open to businesses in at least one of these places.
+
+        Pass a place *and the places containing it* (``Place.objects.containing``) to
+        find everything a business there can use: a West Midlands programme serves
+        Coventry because Coventry lies inside the West Midlands.
+        """
+        through = self.model.places.through
+        return self.filter(
+            Exists(
+                through.objects.filter(programme=OuterRef("pk"), place__slug__in=list(place_slugs))
+            )
+        )
+
+    def offering(self, support_slugs: Iterable[str]) -> ProgrammeQuerySet:
+        """Programmes giving at least one of these kinds of support."""
+        through = self.model.support_types.through
+        return self.filter(
+            Exists(
+                through.objects.filter(
+                    programme=OuterRef("pk"), supporttype__slug__in=list(support_slugs)
+                )
+            )
+        )
+
+    # --- The finder -------------------------------------------------------------------
+
+    def for_finder(self, profile: BusinessProfile) -> ProgrammeQuerySet:
+        """The finder's results for one business: every visible programme it is eligible
+        for, could be eligible for, or misses by exactly one criterion, best fit first.
+
+        Annotations (all integers except ``fit_score``, which is a float on PostgreSQL):
+
+        * one ``<criterion>_fails`` flag per criterion (``FAILURE_FLAGS``) — 1 when the
+          programme restricts it and the user's answer is outside the restriction:
+          geography (the user gave a place the programme doesn't serve), sector, stage,
+          employees and turnover (outside min/max, ends included), funding (amount
+          sought below ``amount_min`` or above ``amount_max``) and growth ("scaleup"
+          programmes, when the user's figures show they are not a scaleup);
+        * one ``<criterion>_unknown`` flag per criterion (``UNKNOWN_FLAGS``) — 1 when the
+          programme restricts it and the user didn't answer; audience is always unknown
+          when restricted (the finder doesn't ask); a "potential-scaleup" programme is
+          unknown unless the figures show a scaleup; a programme that names no places is
+          unknown on geography;
+        * ``failures`` and ``unknowns``, the sums; only ``failures <= 1`` is kept;
+        * ``has_unknowns``: 0 for eligible, 1 for possible (or a near miss with unknowns);
+        * ``support_wanted`` (wanted support types offered), ``sector_fit`` (2: made for
+          the user's sector; 1: serves a cluster covering it; 0), ``place_rank`` (the most
+          local of the programme's places containing the user, by ``PLACE_KIND_RANK``),
+          ``text_rank`` (relevance to ``q``), and ``fit_score``, their weighted sum (see
+          the FIT_* weights).
+
+        When ``q`` is given, only programmes matching it are kept: PostgreSQL full-text
+        search over name (weight A), summary (B) and description (C); elsewhere every
+        word must appear in one of them (case-insensitive).
+
+        Order: ``failures`` (matches before near misses), then ``has_unknowns``
+        (eligible before possible), then ``-fit_score``, then ``name``.
+        """
+        qs = self.visible(profile.include_closed)
+        qs = qs.annotate(**self._failure_flags(profile), **self._unknown_flags(profile)).annotate(
+            failures=_total(FAILURE_FLAGS), unknowns=_total(UNKNOWN_FLAGS)
+        )
+        qs = qs.filter(failures__lte=1).annotate(
+            has_unknowns=_flag(Q(unknowns__gt=0)),
+            support_wanted=self._support_wanted(profile),
+            sector_fit=self._sector_fit(profile),
+            place_rank=self._place_rank(profile),
+            is_open=_flag(Q(status=STATUS_OPEN)),
+        )
+        qs = qs._search(profile.q)
+        qs = qs.annotate(
+            fit_score=F("support_wanted") * FIT_SUPPORT
+            + Case(
+                When(sector_fit=2, then=Value(FIT_SECTOR)),
+                When(sector_fit=1, then=Value(FIT_CLUSTER)),
+                default=ZERO,
+            )
+            + F("place_rank") * FIT_PLACE
+            + F("is_open") * FIT_OPEN
+            + F("text_rank")
+        )
+        return qs.order_by("failures", "has_unknowns", "-fit_score", "name")
+
+    def eligible_or_possible(self) -> ProgrammeQuerySet:
+        """Of ``for_finder``'s results, those failing no criterion: the main list."""
+        return self.filter(failures=0)
+
+    def near_misses(self) -> ProgrammeQuerySet:
+        """Of ``for_finder``'s results, those failing exactly one criterion, shown apart
+        with the reason."""
+        return self.filter(failures=1)
+
+    def with_match_details(self) -> ProgrammeQuerySet:
+        """Everything ``ProgrammeRules.from_programme`` and a results page read, fetched
+        in a fixed number of queries whatever the number of programmes: places, sectors,
+        stages, support types, providers, clusters with their sectors, and each
+        programme's relations with the related programme (to point a closed programme
+        to its successor)."""
+        # Imported here: programmes.models imports this module to build its manager.
+        from programmes.models import ProgrammeRelation
+
+        return self.prefetch_related(
+            "places",
+            "sectors",
+            "stages",
+            "support_types",
+            "providers",
+            "clusters__sectors",
+            Prefetch("relations", queryset=ProgrammeRelation.objects.select_related("related")),
+        )
+
+    # --- The pieces of for_finder -----------------------------------------------------
+
+    def _links(self, field: str, **lookups) -> Exists:
+        """Whether the programme has a row in the ``field`` many-to-many table matching
+        ``lookups``."""
+        through = getattr(self.model, field).through
+        return Exists(through.objects.filter(programme=OuterRef("pk"), **lookups))
+
+    def _failure_flags(self, profile: BusinessProfile) -> dict[str, Case | Value]:
+        flags: dict[str, Case | Value] = dict.fromkeys(FAILURE_FLAGS, ZERO)
+        if profile.location:
+            flags["geography_fails"] = _flag(
+                self._links("places")
+                & ~self._links("places", place__slug__in=sorted(profile.location_within))
+            )
+        if profile.sector:
+            flags["sector_fails"] = _flag(
+                self._links("sectors") & ~self._links("sectors", sector__slug=profile.sector)
+            )
+        if profile.stage:
+            flags["stage_fails"] = _flag(
+                self._links("stages") & ~self._links("stages", stage__slug=profile.stage)
+            )
+        if profile.employees is not None:
+            flags["employees_fails"] = _flag(
+                Q(employees_min__gt=profile.employees) | Q(employees_max__lt=profile.employees)
+            )
+        if profile.turnover is not None:
+            flags["turnover_fails"] = _flag(
+                Q(turnover_min__gt=profile.turnover) | Q(turnover_max__lt=profile.turnover)
+            )
+        if profile.scaleup.result is False:
+            flags["growth_fails"] = _flag(Q(growth=GROWTH_SCALEUP))
+        if profile.funding is not None:
+            flags["funding_fails"] = _flag(
+                Q(amount_min__gt=profile.funding) | Q(amount_max__lt=profile.funding)
+            )
+        return flags
+
+    def _unknown_flags(self, profile: BusinessProfile) -> dict[str, Case | Value]:
+        def restricts_range(prefix: str) -> Q:
+            return Q(**{f"{prefix}_min__isnull": False}) | Q(**{f"{prefix}_max__isnull": False})
+
+        no_places = ~self._links("places")
+        flags: dict[str, Case | Value] = {
+            "geography_unknown": _flag(no_places) if profile.location else ONE,
+            "sector_unknown": ZERO if profile.sector else _flag(self._links("sectors")),
+            "stage_unknown": ZERO if profile.stage else _flag(self._links("stages")),
+            "employees_unknown": (
+                ZERO if profile.employees is not None else _flag(restricts_range("employees"))
+            ),
+            "turnover_unknown": (
+                ZERO if profile.turnover is not None else _flag(restricts_range("turnover"))
+            ),
+            "audience_unknown": _flag(~Q(audience=AUDIENCE_ANY)),
+            "funding_unknown": (
+                ZERO if profile.funding is not None else _flag(restricts_range("amount"))
+            ),
+        }
+        scaleup = profile.scaleup.result
+        if scaleup is None:
+            growth_unknown = _flag(Q(growth__in=[GROWTH_SCALEUP, GROWTH_POTENTIAL_SCALEUP]))
+        elif scaleup is False:
+            growth_unknown = _flag(Q(growth=GROWTH_POTENTIAL_SCALEUP))
+        else:
+            growth_unknown = ZERO
+        flags["growth_unknown"] = growth_unknown
+        return {name: flags[name] for name in UNKNOWN_FLAGS}
+
+    def _support_wanted(self, profile: BusinessProfile) -> Subquery | Value:
+        if not profile.support:
+            return ZERO
+        through = self.model.support_types.through
+        offered = (
+            through.objects.filter(
+                programme=OuterRef("pk"), supporttype__slug__in=sorted(profile.support)
+            )
+            .order_by()
+            .values("programme")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return Coalesce(Subquery(offered, output_field=IntegerField()), ZERO)
+
+    def _sector_fit(self, profile: BusinessProfile) -> Case | Value:
+        if not profile.sector:
+            return ZERO
+        return Case(
+            When(self._links("sectors", sector__slug=profile.sector), then=Value(2)),
+            When(self._links("clusters", cluster__sectors__slug=profile.sector), then=ONE),
+            default=ZERO,
+            output_field=IntegerField(),
+        )
+
+    def _place_rank(self, profile: BusinessProfile) -> Coalesce | Value:
+        if not profile.location:
+            return ZERO
+        through = self.model.places.through
+        rank = Case(
+            *(When(place__kind=kind, then=Value(rank)) for kind, rank in PLACE_KIND_RANK.items()),
+            default=ZERO,
+            output_field=IntegerField(),
+        )
+        closest = (
+            through.objects.filter(
+                programme=OuterRef("pk"), place__slug__in=sorted(profile.location_within)
+            )
+            .annotate(rank=rank)
+            .order_by("-rank")
+            .values("rank")[:1]
+        )
+        return Coalesce(Subquery(closest, output_field=IntegerField()), ZERO)
+
+    def _search(self, q: str) -> ProgrammeQuerySet:
+        """Keep only programmes matching ``q`` and annotate ``text_rank``; without ``q``
+        every programme stays and ranks 0 on text."""
+        words = q.split()
+        if not words:
+            return self.annotate(text_rank=ZERO)
+        if connection.vendor == "postgresql":
+            # Imported here so that SQLite installs never load the PostgreSQL module.
+            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+            vector = (
+                SearchVector("name", weight="A", config="english")
+                + SearchVector("summary", weight="B", config="english")
+                + SearchVector("description", weight="C", config="english")
+            )
+            query = SearchQuery(q, search_type="websearch", config="english")
+            return (
+                self.annotate(search=vector)
+                .filter(search=query)
+                .annotate(text_rank=SearchRank(vector, query) * FIT_TEXT_RANK)
+            )
+
+        # Fallback: each word must appear somewhere; a word in the name ranks above a
+        # word only in the summary or description.
+        matches = Q()
+        score = ZERO
+        for word in words:
+            in_name = Q(name__icontains=word)
+            in_body = Q(summary__icontains=word) | Q(description__icontains=word)
+            matches &= in_name | in_body
+            score = score + Case(
+                When(in_name, then=Value(FIT_TEXT_NAME)),
+                When(in_body, then=Value(FIT_TEXT_BODY)),
+                default=ZERO,
+                output_field=IntegerField(),
+            )
+        return self.filter(matches).annotate(text_rank=score)
+
+
+class ProgrammeManager(models.Manager.from_queryset(ProgrammeQuerySet)):
+    """``Programme.objects``: the QuerySet vocabulary, and slugs as natural keys for
+    fixtures."""
+
+    def get_by_natural_key(self, slug: str):
+        return self.get(slug=slug)
