@@ -18,6 +18,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from clusters.models import Place, Sector
+from programmes.eligibility import BusinessProfile
 from programmes.models import Programme, Stage, SupportType, min_lte_max
 
 
@@ -99,6 +100,29 @@ class Enquiry(models.Model):
     def get_absolute_url(self) -> str:
         # Enquiries have no public page: their only address is in the admin.
         return reverse("admin:finder_enquiry_change", args=[self.pk])
+
+    def to_profile(self) -> BusinessProfile:
+        """The enquiry as the finder's matching engine sees a business: blank answers
+        stay unknown, and the location brings every place containing it (a Coventry
+        business can use a West Midlands programme). Closed and proposed programmes
+        stay hidden, as in the finder by default: they are not something to refer to.
+        """
+        return BusinessProfile(
+            location=self.location.slug,
+            location_name=self.location.name,
+            location_within=Place.objects.containing(self.location.slug),
+            sector=self.sector.slug if self.sector else None,
+            sector_name=self.sector.name if self.sector else None,
+            stage=self.stage.slug if self.stage else None,
+            stage_name=self.stage.name if self.stage else None,
+            employees=self.employees,
+            turnover=self.turnover,
+            funding=self.funding_sought,
+            support=frozenset(support.slug for support in self.support_wanted.all()),
+            q=self.free_text,
+            employees_3y_ago=self.employees_3y_ago,
+            turnover_3y_ago=self.turnover_3y_ago,
+        )
 
 
 class Referral(models.Model):

@@ -1,0 +1,245 @@
+"""Enquiries and referrals: the advisers' side of the admin.
+
+An adviser records a client business's profile on an enquiry; the enquiry's page runs
+the same matching as the public finder for that profile (eligible and possible
+programmes, then near misses, each with its reasons) and the adviser records, inline,
+the programmes they referred the client to and what came of it. Content editors have no
+permission on either model (finder.roles), so Django's admin refuses them every page.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from simple_history.admin import SimpleHistoryAdmin
+
+from finder.models import Enquiry, Referral
+from programmes.eligibility import Match, Outcome, match_programme
+from programmes.models import Programme
+
+# The admin shows this many matches of each kind; a profile that says little can match
+# much of the catalogue, and the adviser narrows it by filling in more of the profile.
+MATCH_LIMIT = 50
+
+OUTCOME_LABELS = {
+    Outcome.MET: "Met",
+    Outcome.UNMET: "Not met",
+    Outcome.UNKNOWN: "Unknown",
+}
+
+
+def programme_matches(enquiry: Enquiry) -> tuple[list[tuple[Programme, Match]], ...]:
+    """The public finder's results for the enquiry's business, worded by the same engine:
+    (eligible or possible, near misses), each at most MATCH_LIMIT + 1 long so the caller
+    can tell there are more. A fixed number of queries, however many programmes match."""
+    profile = enquiry.to_profile()
+    found = Programme.objects.for_finder(profile).with_match_details()
+    return tuple(
+        [(programme, match_programme(programme, profile)) for programme in part[: MATCH_LIMIT + 1]]
+        for part in (found.eligible_or_possible(), found.near_misses())
+    )
+
+
+def _render_matches(title: str, matches: list[tuple[Programme, Match]]) -> SafeString:
+    more = ""
+    if len(matches) > MATCH_LIMIT:
+        matches = matches[:MATCH_LIMIT]
+        more = format_html(
+            "<p>Only the best {} are shown: add more of the client's details to narrow "
+            "the list.</p>",
+            MATCH_LIMIT,
+        )
+    if not matches:
+        return format_html("<h4>{} (0)</h4><p>None.</p>", title)
+    items = format_html_join(
+        "",
+        '<li class="finder-match" data-programme="{}"><a href="{}">{}</a> — '
+        "<strong>{}</strong> ({})<ul>{}</ul>{}</li>",
+        (
+            (
+                programme.slug,
+                reverse("admin:programmes_programme_change", args=[programme.pk]),
+                programme.name,
+                match.level.label,
+                programme.get_status_display().lower(),
+                format_html_join(
+                    "",
+                    '<li data-outcome="{}"><strong>{}:</strong> {}</li>',
+                    (
+                        (reason.outcome.value, OUTCOME_LABELS[reason.outcome], reason.text)
+                        for reason in match.reasons
+                    ),
+                ),
+                format_html("<p>Why it ranks here: {}.</p>", "; ".join(match.fit))
+                if match.fit
+                else "",
+            )
+            for programme, match in matches
+        ),
+    )
+    return format_html(
+        '<h4>{} ({})</h4><ol style="margin-left:0;padding-left:1.5em">{}</ol>{}',
+        title,
+        len(matches),
+        items,
+        more,
+    )
+
+
+class ReferralInline(admin.TabularInline):
+    model = Referral
+    extra = 1
+    fields = ["programme", "status", "referred_on", "outcome_on", "notes"]
+    autocomplete_fields = ["programme"]
+    formfield_overrides = {
+        # A short box keeps the row on one line; the notes can still run long.
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
+    }
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Referral]:
+        return super().get_queryset(request).select_related("programme")
+
+
+@admin.register(Enquiry)
+class EnquiryAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "business_name",
+        "contact_name",
+        "location",
+        "sector",
+        "referral_count",
+        "created_at",
+        "updated_at",
+    ]
+    list_select_related = ["location", "sector"]
+    list_filter = [
+        ("location", admin.RelatedOnlyFieldListFilter),
+        ("sector", admin.RelatedOnlyFieldListFilter),
+        ("stage", admin.RelatedOnlyFieldListFilter),
+        "referrals__status",
+        "created_at",
+    ]
+    search_fields = ["business_name", "contact_name", "email", "phone", "notes"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["location", "sector"]
+    readonly_fields = ["matching_programmes", "created_at", "updated_at", "created_by"]
+    inlines = [ReferralInline]
+    fieldsets = [
+        ("Client", {"fields": ["business_name", "contact_name", "email", "phone", "notes"]}),
+        (
+            "Business profile (the finder's questions)",
+            {
+                "description": "Leave blank what the client has not told you: the "
+                "matching then shows the criterion as unknown instead of guessing.",
+                "fields": [
+                    "location",
+                    ("sector", "stage"),
+                    ("employees", "turnover"),
+                    ("employees_3y_ago", "turnover_3y_ago"),
+                    "funding_sought",
+                    "support_wanted",
+                    "free_text",
+                ],
+            },
+        ),
+        (
+            "Matching programmes",
+            {
+                "description": "The same matching as the public finder, for the profile "
+                "as last saved. Record referrals below.",
+                "fields": ["matching_programmes"],
+            },
+        ),
+        ("Record", {"fields": [("created_at", "updated_at"), "created_by"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Enquiry]:
+        # The count column, and the profile's related rows for the matching, without a
+        # query per row.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("location", "sector", "stage", "created_by")
+            .prefetch_related("support_wanted")
+            .annotate(_referral_count=Count("referrals", distinct=True))
+        )
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "support_wanted":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Enquiry, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        referrals = formset.save(commit=False)
+        for referral in referrals:
+            if referral.pk is None:
+                referral.created_by = request.user
+            referral.save()
+        for removed in formset.deleted_objects:
+            removed.delete()
+        formset.save_m2m()
+
+    @admin.display(description="referrals", ordering="_referral_count")
+    def referral_count(self, obj: Enquiry) -> int:
+        return obj._referral_count
+
+    @admin.display(description="matching programmes")
+    def matching_programmes(self, obj: Enquiry) -> str:
+        if obj.pk is None:
+            return "Shown once the enquiry is saved."
+        matches, near_misses = programme_matches(obj)
+        return format_html(
+            "{}{}",
+            _render_matches("Eligible or possible", matches),
+            _render_matches("Near misses: one criterion not met", near_misses),
+        )
+
+
+@admin.register(Referral)
+class ReferralAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "enquiry_business",
+        "programme",
+        "status",
+        "referred_on",
+        "outcome_on",
+        "updated_at",
+    ]
+    list_select_related = ["enquiry", "programme"]
+    list_filter = ["status", ("programme", admin.RelatedOnlyFieldListFilter), "referred_on"]
+    search_fields = ["enquiry__business_name", "programme__name", "notes"]
+    autocomplete_fields = ["enquiry", "programme"]
+    readonly_fields = ["created_at", "updated_at", "created_by"]
+    fields = [
+        "enquiry",
+        "programme",
+        "status",
+        ("referred_on", "outcome_on"),
+        "notes",
+        ("created_at", "updated_at"),
+        "created_by",
+    ]
+
+    def save_model(self, request: HttpRequest, obj: Referral, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="business", ordering="enquiry__business_name")
+    def enquiry_business(self, obj: Referral) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:finder_enquiry_change", args=[obj.enquiry_id]),
+            obj.enquiry.business_name,
+        )
