@@ -1,0 +1,343 @@
+"""The finder's search: a FilterSet whose form is the business profile.
+
+Eligibility is decided for the profile as a whole — a near miss is "exactly one criterion
+unmet", which no single filter can know — so the profile filters hand over to
+``Programme.objects.for_finder(profile)`` and the per-field methods only narrow what that
+leaves: support wanted and closed programmes.
+"""
+
+from __future__ import annotations
+
+import re
+
+import django_filters
+from crispy_forms.bootstrap import PrependedText
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Fieldset, Layout, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+
+from clusters.models import Place, Sector
+from programmes.eligibility import BusinessProfile
+from programmes.models import Stage, SupportType
+
+# Fields that take one value; a second value would mean a silently different search.
+SINGLE_VALUED = (
+    "location",
+    "sector",
+    "stage",
+    "employees",
+    "turnover",
+    "funding",
+    "employees_3y_ago",
+    "turnover_3y_ago",
+    "q",
+    "include_closed",
+)
+
+MAX_EMPLOYEES = 10_000_000
+MAX_POUNDS = 1_000_000_000_000  # £1 trillion: far above any real business, within bigint
+NUMBER = re.compile(r"^[0-9]+$")
+
+# Place kinds in the order a business owner looks for them.
+PLACE_GROUPS = [
+    (Place.Kind.LOCAL_AUTHORITY, "Local authority areas"),
+    (Place.Kind.COUNTY, "Counties"),
+    (Place.Kind.COMBINED_AUTHORITY, "Combined authorities"),
+    (Place.Kind.LEP_AREA, "Local enterprise partnership areas"),
+    (Place.Kind.REGION, "Regions"),
+    (Place.Kind.NATION, "Nations"),
+]
+
+
+def place_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    places = Place.objects.order_by("name").values_list("kind", "slug", "name")
+    groups = []
+    for kind, label in PLACE_GROUPS:
+        options = [(slug, name) for place_kind, slug, name in places if place_kind == kind]
+        if options:
+            groups.append((label, options))
+    return groups
+
+
+def sector_choices() -> list[tuple[str, str]]:
+    return list(Sector.objects.order_by("name").values_list("slug", "name"))
+
+
+def stage_choices() -> list[tuple[str, str]]:
+    return list(Stage.objects.order_by("position").values_list("slug", "name"))
+
+
+def support_choices() -> list[tuple[str, str]]:
+    return list(SupportType.objects.order_by("position", "name").values_list("slug", "name"))
+
+
+class WholeNumberField(forms.Field):
+    """A count or an amount of pounds typed as text.
+
+    A text input rather than type="number": a browser sends an empty value for text typed
+    into a number input, and the search would quietly drop it. "£25,000" and "25 000" are
+    read as 25000; anything else is an error naming the field.
+    """
+
+    widget = forms.TextInput
+
+    def __init__(self, *, noun: str, maximum: int, money: bool = False, **kwargs) -> None:
+        self.noun = noun
+        self.maximum = maximum
+        self.money = money
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "numeric", "spellcheck": "false"})
+
+    def to_python(self, value: str | None) -> int | None:
+        if value is None:
+            return None
+        text = str(value).strip()
+        if text == "":
+            return None
+        cleaned = re.sub(r"[,\s]", "", text)
+        if self.money:
+            cleaned = cleaned.removeprefix("£")
+        if cleaned.startswith("-") and NUMBER.match(cleaned[1:]):
+            raise ValidationError(f"{self.noun.capitalize()} must be 0 or more", code="negative")
+        if not NUMBER.match(cleaned):
+            example = "like 250000" if self.money else "like 12"
+            raise ValidationError(f"Enter {self.noun} as a whole number, {example}", code="invalid")
+        number = int(cleaned)
+        if number > self.maximum:
+            raise ValidationError(
+                f"{self.noun.capitalize()} must be {self.maximum:,} or less", code="max"
+            )
+        return number
+
+
+class WholeNumberFilter(django_filters.Filter):
+    field_class = WholeNumberField
+
+
+class YesNoCheckbox(forms.CheckboxInput):
+    """A checkbox that hands its raw value to the field, so "include_closed=0" means no
+    (Django's own checkbox reads any non-empty text as ticked)."""
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, check_test=lambda value: YesNoField.parse(value) is True)
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class YesNoField(forms.Field):
+    widget = YesNoCheckbox
+    TRUE = {"1", "true", "yes", "on"}
+    FALSE = {"", "0", "false", "no", "off"}
+
+    @classmethod
+    def parse(cls, value) -> bool | None:
+        if value is None or value is False:
+            return False
+        if value is True:
+            return True
+        text = str(value).strip().lower()
+        if text in cls.TRUE:
+            return True
+        if text in cls.FALSE:
+            return False
+        return None
+
+    def to_python(self, value) -> bool:
+        parsed = self.parse(value)
+        if parsed is None:
+            raise ValidationError("Include closed programmes must be 1 (yes) or 0 (no)")
+        return parsed
+
+
+class YesNoFilter(django_filters.Filter):
+    field_class = YesNoField
+
+
+class BusinessProfileForm(forms.Form):
+    """The questions the finder asks, laid out with GOV.UK components."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Read each vocabulary once: callable choices would query again on every use.
+        for form_field in self.fields.values():
+            if isinstance(form_field, forms.ChoiceField):
+                form_field.choices = list(form_field.choices)
+        self.helper = FormHelper(self)
+        self.helper.form_method = "get"
+        self.helper.disable_csrf = True
+        self.helper.form_id = "finder-form"
+        self.helper.error_summary = False  # the page shows it at the top
+        self.helper.label_size = "s"
+        self.helper.layout = Layout(
+            Field("location"),
+            Field("sector"),
+            Field("stage"),
+            Field("employees", css_class="govuk-input--width-5"),
+            PrependedText("turnover", "£", css_class="govuk-input--width-10"),
+            PrependedText("funding", "£", css_class="govuk-input--width-10"),
+            Field("support", css_class="govuk-checkboxes--small"),
+            Fieldset(
+                "Growth over the last three years (optional)",
+                Field("employees_3y_ago", css_class="govuk-input--width-5"),
+                PrependedText("turnover_3y_ago", "£", css_class="govuk-input--width-10"),
+            ),
+            Field("q", css_class="govuk-!-width-full"),
+            Field("include_closed"),
+            Submit("", "Find support"),
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        getlist = getattr(self.data, "getlist", None)
+        if getlist is not None:
+            for name in SINGLE_VALUED:
+                if len(getlist(name)) > 1:
+                    label = self.fields[name].label.rstrip("?")
+                    self.add_error(name, f"Give only one answer to “{label}”")
+        return cleaned
+
+
+class FinderFilterSet(django_filters.FilterSet):
+    location = django_filters.ChoiceFilter(
+        label="Where is your business?",
+        help_text="The local authority area your business is based in.",
+        choices=place_choices,
+        empty_label="Choose a place",
+        method="matched_by_profile",
+        error_messages={"invalid_choice": "Choose where your business is from the list"},
+    )
+    sector = django_filters.ChoiceFilter(
+        label="What does your business do?",
+        choices=sector_choices,
+        empty_label="Choose a sector",
+        method="matched_by_profile",
+        error_messages={"invalid_choice": "Choose your sector from the list"},
+    )
+    stage = django_filters.ChoiceFilter(
+        label="How long has your business been trading?",
+        choices=stage_choices,
+        empty_label=None,
+        widget=forms.RadioSelect,
+        method="matched_by_profile",
+        error_messages={"invalid_choice": "Choose one of the stages listed"},
+    )
+    employees = WholeNumberFilter(
+        label="How many employees do you have?",
+        noun="the number of employees",
+        maximum=MAX_EMPLOYEES,
+        method="matched_by_profile",
+    )
+    turnover = WholeNumberFilter(
+        label="What is your annual turnover?",
+        help_text="In pounds, for your last full year.",
+        noun="your turnover",
+        maximum=MAX_POUNDS,
+        money=True,
+        method="matched_by_profile",
+    )
+    funding = WholeNumberFilter(
+        label="How much funding are you looking for?",
+        help_text="In pounds. Leave blank if you are not looking for money.",
+        noun="the funding you are looking for",
+        maximum=MAX_POUNDS,
+        money=True,
+        method="matched_by_profile",
+    )
+    support = django_filters.MultipleChoiceFilter(
+        label="What kind of support do you want?",
+        help_text="Select all that apply. Leave blank to see every kind.",
+        choices=support_choices,
+        widget=forms.CheckboxSelectMultiple,
+        method="offering",
+        error_messages={"invalid_choice": "Choose support types from the list"},
+    )
+    employees_3y_ago = WholeNumberFilter(
+        label="Employees three years ago",
+        noun="the number of employees three years ago",
+        maximum=MAX_EMPLOYEES,
+        method="matched_by_profile",
+    )
+    turnover_3y_ago = WholeNumberFilter(
+        label="Turnover three years ago",
+        help_text="With today's figures, this tells us whether you are a scaleup.",
+        noun="your turnover three years ago",
+        maximum=MAX_POUNDS,
+        money=True,
+        method="matched_by_profile",
+    )
+    q = django_filters.CharFilter(
+        label="Anything else? (optional)",
+        help_text="Words to search for, like “battery” or “export”.",
+        max_length=200,
+        method="matched_by_profile",
+    )
+    include_closed = YesNoFilter(
+        label="Include closed and proposed programmes",
+        method="matched_by_profile",
+    )
+
+    class Meta:
+        form = BusinessProfileForm
+
+    @property
+    def profile(self) -> BusinessProfile:
+        """The business described by the form; only meaningful once it is valid."""
+        return profile_from(self.form.cleaned_data, names=self.choice_names())
+
+    def choice_names(self) -> dict[str, str]:
+        """Display names of the chosen place, sector and stage, from the form's choices."""
+        names = {}
+        for name in ("location", "sector", "stage"):
+            value = self.form.cleaned_data.get(name)
+            for key, label in _flat(self.form.fields[name].choices):
+                if key == value:
+                    names[name] = label
+        return names
+
+    def filter_queryset(self, queryset):
+        """Match the whole profile in the database first, then let each filter narrow."""
+        return super().filter_queryset(queryset.for_finder(self.profile))
+
+    def matched_by_profile(self, queryset, name: str, value):
+        """Already applied, with every other criterion, by ``for_finder``."""
+        return queryset
+
+    def offering(self, queryset, name: str, value: list[str]):
+        """Only programmes giving at least one kind of support the business wants."""
+        return queryset.offering(value)
+
+
+def _flat(choices) -> list[tuple[str, str]]:
+    flat = []
+    for key, label in choices:
+        if isinstance(label, (list, tuple)):
+            flat.extend(label)
+        else:
+            flat.append((key, label))
+    return flat
+
+
+def profile_from(data: dict, names: dict[str, str] | None = None) -> BusinessProfile:
+    """Turn a valid profile form's cleaned data into the engine's BusinessProfile."""
+    names = names or {}
+    location = data.get("location") or None
+    return BusinessProfile(
+        location=location,
+        location_name=names.get("location"),
+        location_within=Place.objects.containing(location) if location else frozenset(),
+        sector=data.get("sector") or None,
+        sector_name=names.get("sector"),
+        stage=data.get("stage") or None,
+        stage_name=names.get("stage"),
+        employees=data.get("employees"),
+        turnover=data.get("turnover"),
+        funding=data.get("funding"),
+        support=frozenset(data.get("support") or ()),
+        q=data.get("q") or "",
+        employees_3y_ago=data.get("employees_3y_ago"),
+        turnover_3y_ago=data.get("turnover_3y_ago"),
+        include_closed=bool(data.get("include_closed")),
+    )

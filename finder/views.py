@@ -1,0 +1,100 @@
+"""The finder page and its JSON twin. Both read the same GET parameters through the same
+FilterSet; bad input answers 400 with every problem named, never a different search."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from finder.filters import FinderFilterSet
+from finder.search import Result, run_search
+from programmes.models import Programme
+
+# Parameters that are not part of the search itself.
+NOT_SEARCH = {"page"}
+
+
+def _filterset(request: HttpRequest) -> FinderFilterSet | None:
+    """The FilterSet for this request, or None when nothing was asked yet."""
+    searched = any(key not in NOT_SEARCH for key in request.GET)
+    return FinderFilterSet(
+        request.GET if searched else None, queryset=Programme.objects.all(), request=request
+    )
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The finder: the business profile form, and the programmes that match it."""
+    filterset = _filterset(request)
+    context = {"filterset": filterset, "form": filterset.form, "search": None}
+    if not filterset.is_bound:
+        return render(request, "finder/home.html", context)
+    if not filterset.is_valid():
+        context["form_has_errors"] = True
+        return render(request, "finder/home.html", context, status=400)
+    search = run_search(filterset, request.GET.get("page"))
+    _show_counts(filterset, search.support_counts)
+    context.update(search=search, today=timezone.localdate())
+    return render(request, "finder/home.html", context)
+
+
+def _show_counts(filterset: FinderFilterSet, counts: dict[str, int]) -> None:
+    """Put the facet counts beside each kind of support: how many programmes the business
+    would see if it chose it."""
+    field = filterset.form.fields["support"]
+    field.choices = [(slug, f"{name} ({counts.get(slug, 0)})") for slug, name in field.choices]
+
+
+@require_safe
+def api_match(request: HttpRequest) -> JsonResponse:
+    """The same search as JSON: ``{"count", "results", "near_misses"}`` (PRODUCT.md §4)."""
+    filterset = _filterset(request)
+    if filterset.is_bound and not filterset.is_valid():
+        errors = {
+            name: [str(message) for message in messages]
+            for name, messages in filterset.errors.items()
+        }
+        return JsonResponse({"errors": errors}, status=400)
+    if not filterset.is_bound:
+        filterset = FinderFilterSet({}, queryset=Programme.objects.all(), request=request)
+        filterset.is_valid()
+    search = run_search(filterset, request.GET.get("page"))
+    today = timezone.localdate()
+    return JsonResponse(
+        {
+            "count": search.count,
+            "results": [_as_json(request, result, today) for result in search.results],
+            "near_misses": [_as_json(request, result, today) for result in search.near_misses],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _as_json(request: HttpRequest, result: Result, today) -> dict:
+    programme = result.programme
+    return {
+        "slug": programme.slug,
+        "name": programme.name,
+        "url": request.build_absolute_uri(programme.get_absolute_url()),
+        "status": programme.effective_status(today).value,
+        "match": result.match.level.value,
+        "summary": programme.summary,
+        "reasons": [
+            {"criterion": reason.criterion, "outcome": reason.outcome.value, "text": reason.text}
+            for reason in result.match.reasons
+        ],
+        "fit": result.match.fit,
+        "successors": [
+            {
+                "slug": successor.slug,
+                "name": successor.name,
+                "url": request.build_absolute_uri(
+                    reverse("programmes:detail", args=[successor.slug])
+                ),
+            }
+            for successor in result.successors
+        ],
+    }
