@@ -3,6 +3,8 @@ scaleup statistics the reviews give for an area."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -72,6 +74,31 @@ class PlaceQuerySet(SlugQuerySet):
                     todo.append(parent)
         return frozenset(found)
 
+    def inside(self, slug: str) -> frozenset[str]:
+        """The slug of this place and of every place inside it, however indirectly: the
+        West Midlands gives the combined authority, the counties and their local
+        authorities. A cluster concentrated in Coventry is a cluster of the West
+        Midlands too. One query (the containment table, walked in memory); an unknown
+        slug gives just itself.
+        """
+        children: dict[str, set[str]] = {}
+        edges = Place.parents.through.objects.values_list("from_place__slug", "to_place__slug")
+        for child, parent in edges:
+            children.setdefault(parent, set()).add(child)
+        found = {slug}
+        todo = [slug]
+        while todo:
+            # ``found`` guards against a loop in bad data (A inside B inside A).
+            for child in children.get(todo.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return frozenset(found)
+
+    def for_index(self) -> PlaceQuerySet:
+        """The places index: every place with the places directly containing it, in two
+        queries however many places there are."""
+        return self.prefetch_related("parents")
 
 
 class PlaceManager(models.Manager.from_queryset(PlaceQuerySet)):
@@ -134,6 +161,24 @@ class Sector(models.Model):
         return (self.slug,)
 
 
+class ClusterQuerySet(SlugQuerySet):
+    def for_index(self) -> ClusterQuerySet:
+        """The clusters index: each cluster's own fields only, in one query."""
+        return self.order_by("name")
+
+    def for_detail(self) -> ClusterQuerySet:
+        """Everything a cluster's page shows, in a fixed number of queries: the cluster,
+        then its places, sectors, sources, profile points and the programmes serving it
+        (each programme's own fields only)."""
+        return self.prefetch_related("places", "sectors", "sources", "points", "programmes")
+
+    def located_in(self, place_slugs: Iterable[str]) -> ClusterQuerySet:
+        """Clusters the Plan for Growth names as concentrated in any of these places.
+        Pass a place and the places inside it (``Place.objects.inside``) for every
+        cluster in an area."""
+        return self.filter(places__slug__in=list(place_slugs)).distinct().order_by("name")
+
+
 class Cluster(models.Model):
     """A West Midlands Plan for Growth cluster and the extra growth it could bring."""
 
@@ -159,7 +204,7 @@ class Cluster(models.Model):
     sectors = models.ManyToManyField(Sector, related_name="clusters", blank=True)
     sources = models.ManyToManyField(Source, related_name="clusters", blank=True)
 
-    objects = SlugManager()
+    objects = SlugManager.from_queryset(ClusterQuerySet)()
     # Who changed what and when, including where the cluster is and what it covers.
     history = HistoricalRecords(m2m_fields=[places, sectors])
 
@@ -218,6 +263,19 @@ class ClusterPoint(models.Model):
         return self.text
 
 
+class ScaleupStatisticsQuerySet(SlugQuerySet):
+    def for_places(self, place_slugs: Iterable[str]) -> ScaleupStatisticsQuerySet:
+        """The statistics the reviews give for any of these places, with the place and
+        the source, in one query. Pass a place and the places containing it
+        (``Place.objects.containing``): the reviews report on areas (a combined
+        authority, a LEP area), and those figures describe every place inside them."""
+        return (
+            self.filter(place__slug__in=list(place_slugs))
+            .select_related("place", "source")
+            .order_by("place__name", "-data_year")
+        )
+
+
 class ScaleupStatistics(models.Model):
     """The ScaleUp Institute's analysis of ONS data for one area over one period.
 
@@ -249,7 +307,7 @@ class ScaleupStatistics(models.Model):
     trend_rating = models.CharField(max_length=50, blank=True)
     source_wording = models.TextField(blank=True)
 
-    objects = SlugManager()
+    objects = SlugManager.from_queryset(ScaleupStatisticsQuerySet)()
 
     class Meta:
         ordering = ["place__name", "-data_year"]

@@ -1,8 +1,43 @@
-"""Top-level URLs."""
+"""Top-level URLs. Every app has its own namespace, so code says `programmes:detail`,
+never a path."""
+
+from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+
+from finder import pages, views
+from finder.sitemaps import SITEMAPS
+
+# The finder itself: the search page and its JSON twin (finder/views.py).
+finder_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("api/match/", views.api_match, name="api-match"),
+    ],
+    "finder",
+)
+
+# The service's own pages and the files machines ask for.
+site_patterns = (
+    [
+        path("about/", pages.about, name="about"),
+        path("accessibility/", pages.accessibility, name="accessibility"),
+        path("healthz", pages.healthz, name="healthz"),
+        path("robots.txt", pages.robots_txt, name="robots"),
+        path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    ],
+    "site",
+)
 
 urlpatterns = [
+    path("", include(finder_patterns)),
+    path("programmes/", include("programmes.urls")),
+    path("", include("clusters.urls")),
+    path("", include(site_patterns)),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "finder.pages.not_found"
+handler500 = "finder.pages.server_error"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import NamedTuple
 
+from clusters.models import Cluster, Place
 from programmes.models import Programme, ProgrammeRelation
 
 MILLION = 1_000_000
@@ -76,6 +77,22 @@ def format_amount_range(programme: Programme) -> str:
     return describe_range(programme.amount_min, programme.amount_max, show=format_money)
 
 
+def describe_output(cluster: Cluster) -> str:
+    """A cluster's extra output as the profiles write it: "£220m to £320m" (stored in
+    £m, so 1,000 or more reads as billions: "£1.2bn"), or "" when none is given."""
+    return describe_range(
+        cluster.output_min_m,
+        cluster.output_max_m,
+        show=lambda millions: format_money(millions * MILLION),
+        unrestricted="",
+    )
+
+
+def describe_jobs(cluster: Cluster) -> str:
+    """A cluster's extra jobs: "3,400 to 3,700", or "" when none is given."""
+    return describe_range(cluster.jobs_min, cluster.jobs_max, unrestricted="")
+
+
 def _names(items) -> str:
     return ", ".join(str(item) for item in items)
 
@@ -92,7 +109,19 @@ AUDIENCE_WORDING: dict[str, str] = {
 }
 
 
-def eligibility_lines(programme: Programme) -> list[str]:
+class Criterion(NamedTuple):
+    """One line of a programme's eligibility: what is asked about, and the requirement.
+
+    ``places`` carries the places themselves for the "Where" line, so a public page can
+    link them; it is empty on every other line.
+    """
+
+    label: str
+    text: str
+    places: tuple[Place, ...] = ()
+
+
+def eligibility_criteria(programme: Programme) -> list[Criterion]:
     """The programme's eligibility as a checklist, one criterion per line.
 
     Every criterion is listed, unrestricted ones as "any", so a reader can tell "no
@@ -100,25 +129,37 @@ def eligibility_lines(programme: Programme) -> list[str]:
     programme offers money. Reads places, sectors and stages through ``.all()`` so a
     prefetched queryset costs no further queries.
     """
-    places = list(programme.places.all())
+    places = tuple(programme.places.all())
     sectors = list(programme.sectors.all())
     stages = list(programme.stages.all())
-    lines = [
-        f"Where: {_names(places)}" if places else "Where: not stated — check with the provider",
-        f"Sectors: {_names(sectors) if sectors else 'any'}",
-        f"Business stage: {_names(stages) if stages else 'any'}",
-        f"Employees: {describe_range(programme.employees_min, programme.employees_max)}",
-        "Turnover: "
-        + describe_range(programme.turnover_min, programme.turnover_max, show=format_money),
-        f"Growth: {GROWTH_WORDING.get(programme.growth, programme.get_growth_display())}",
-        "Audience: " + AUDIENCE_WORDING.get(programme.audience, programme.get_audience_display()),
+    criteria = [
+        Criterion("Where", _names(places), places)
+        if places
+        else Criterion("Where", "not stated — check with the provider"),
+        Criterion("Sectors", _names(sectors) if sectors else "any"),
+        Criterion("Business stage", _names(stages) if stages else "any"),
+        Criterion("Employees", describe_range(programme.employees_min, programme.employees_max)),
+        Criterion(
+            "Turnover",
+            describe_range(programme.turnover_min, programme.turnover_max, show=format_money),
+        ),
+        Criterion("Growth", GROWTH_WORDING.get(programme.growth, programme.get_growth_display())),
+        Criterion(
+            "Audience",
+            AUDIENCE_WORDING.get(programme.audience, programme.get_audience_display()),
+        ),
     ]
     amount = format_amount_range(programme)
     if amount:
-        lines.append(f"Funding per business: {amount}")
+        criteria.append(Criterion("Funding per business", amount))
     if programme.eligibility_note:
-        lines.append(f"Also: {programme.eligibility_note}")
-    return lines
+        criteria.append(Criterion("Also", programme.eligibility_note))
+    return criteria
+
+
+def eligibility_lines(programme: Programme) -> list[str]:
+    """The eligibility checklist as plain "Criterion: requirement" lines (for the admin)."""
+    return [f"{criterion.label}: {criterion.text}" for criterion in eligibility_criteria(programme)]
 
 
 class RelatedProgramme(NamedTuple):

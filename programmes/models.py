@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from clusters.models import Cluster, Place, Sector, SlugManager, Source
@@ -187,6 +190,20 @@ class Programme(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+    def effective_status(self, today: datetime.date | None = None) -> Programme.Status:
+        """The status a reader should see on ``today`` (default: today in London).
+
+        A programme whose closing date has passed is closed, whatever its status field
+        says: the date is a fact from the source, while the status field goes stale
+        until someone reviews the entry. Closing today still counts as open. Otherwise
+        the status field stands. ``ProgrammeQuerySet.with_effective_status`` is the same
+        rule in SQL, for filtering and counting; tests check the two agree.
+        """
+        today = today or timezone.localdate()
+        if self.closes_on is not None and self.closes_on < today:
+            return Programme.Status.CLOSED
+        return Programme.Status(self.status)
 
 
 class ProgrammeRelation(models.Model):

@@ -9,11 +9,13 @@ reasons for the one page of results. The two must agree on every failure and unk
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django.db import connection, models
 from django.db.models import (
     Case,
+    CharField,
     Count,
     Exists,
     F,
@@ -25,7 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 
 from clusters.models import SlugQuerySet
 from programmes.eligibility import (
@@ -33,6 +35,7 @@ from programmes.eligibility import (
     GROWTH_POTENTIAL_SCALEUP,
     GROWTH_SCALEUP,
     PLACE_KIND_RANK,
+    STATUS_CLOSED,
     STATUS_OPEN,
     STATUS_OPENING_SOON,
     BusinessProfile,
@@ -216,6 +219,86 @@ class ProgrammeQuerySet(SlugQuerySet):
             "providers",
             "clusters__sectors",
             Prefetch("relations", queryset=ProgrammeRelation.objects.select_related("related")),
+        )
+
+    # --- The public pages -------------------------------------------------------------
+
+    def with_effective_status(self, today: datetime.date) -> ProgrammeQuerySet:
+        """Annotate ``status_today``, the status a reader sees on ``today``: closed once
+        the closing date has passed (closing today still counts as open), whatever the
+        status field says; otherwise the status field.
+
+        The SQL twin of ``Programme.effective_status``, for filtering and counting in
+        the database; tests/programmes/test_effective_status.py checks they agree.
+        """
+        return self.annotate(
+            status_today=Case(
+                When(closes_on__lt=today, then=Value(STATUS_CLOSED)),
+                default=F("status"),
+                output_field=CharField(),
+            )
+        )
+
+    def in_effective_status(self, status: str, today: datetime.date) -> ProgrammeQuerySet:
+        """Programmes whose status on ``today`` is ``status`` (see
+        ``with_effective_status``); every programme when ``status`` is empty."""
+        programmes = self.with_effective_status(today)
+        return programmes.filter(status_today=status) if status else programmes
+
+    def count_by_effective_status(self, today: datetime.date) -> dict[str, int]:
+        """How many programmes have each status on ``today``, in one query."""
+        rows = (
+            self.with_effective_status(today)
+            .order_by()
+            .values("status_today")
+            .annotate(count=Count("pk"))
+        )
+        return {row["status_today"]: row["count"] for row in rows}
+
+    def count_by_support_type(self) -> dict[str, int]:
+        """How many of these programmes give each type of support (by slug), in one
+        query. A programme giving several types counts once under each."""
+        through = self.model.support_types.through
+        rows = (
+            through.objects.filter(programme__in=self.order_by().values("pk"))
+            .order_by()
+            .values("supporttype__slug")
+            .annotate(count=Count("programme", distinct=True))
+        )
+        return {row["supporttype__slug"]: row["count"] for row in rows}
+
+    def for_index(self) -> ProgrammeQuerySet:
+        """The A to Z: every programme whatever its status (a closed one still answers
+        "what happened to it?"), alphabetical ignoring case. One query; the list shows
+        only each programme's own fields."""
+        return self.order_by(Lower("name"), "slug")
+
+    def for_detail(self) -> ProgrammeQuerySet:
+        """Everything a programme's page shows, in a fixed number of queries however
+        many places, providers, relations or sources it has: one for the programme and
+        one for each of providers, delivery partners, support types, places, sectors,
+        stages, clusters, outcomes, relations (with the related programme), inverse
+        relations (with the programme at the other end) and sources."""
+        # Imported here: programmes.models imports this module to build its manager.
+        from programmes.models import ProgrammeRelation, ProgrammeSource
+
+        return self.prefetch_related(
+            "providers",
+            "delivery_partners",
+            "support_types",
+            "places",
+            "sectors",
+            "stages",
+            "clusters",
+            "outcomes",
+            Prefetch("relations", queryset=ProgrammeRelation.objects.select_related("related")),
+            Prefetch(
+                "inverse_relations",
+                queryset=ProgrammeRelation.objects.select_related("programme"),
+            ),
+            Prefetch(
+                "programme_sources", queryset=ProgrammeSource.objects.select_related("source")
+            ),
         )
 
     # --- The pieces of for_finder -----------------------------------------------------
