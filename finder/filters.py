@@ -9,6 +9,7 @@ leaves: support wanted and closed programmes.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 import django_filters
 from crispy_forms.bootstrap import PrependedText
@@ -282,7 +283,7 @@ class FinderFilterSet(django_filters.FilterSet):
     class Meta:
         form = BusinessProfileForm
 
-    @property
+    @cached_property
     def profile(self) -> BusinessProfile:
         """The business described by the form; only meaningful once it is valid."""
         return profile_from(self.form.cleaned_data, names=self.choice_names())

@@ -8,9 +8,10 @@ Whatever the size of the catalogue, a search reads one page of results and at mo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 
 from finder.filters import FinderFilterSet
 from programmes.eligibility import BusinessProfile, Match, match_programme
@@ -67,16 +68,30 @@ class Search:
         return self.page.paginator.count
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its count, so counting results and near misses is one query."""
+
+    def __init__(self, object_list, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
 def run_search(filterset: FinderFilterSet, page_number: str | None) -> Search:
     """Run a search for a valid FilterSet. ``page_number`` may be anything the user
     typed: a page that does not exist shows the nearest one."""
     profile = filterset.profile
     matched = filterset.qs
-    paginator = Paginator(matched.eligible_or_possible(), PAGE_SIZE)
+    counts = matched.order_by().aggregate(
+        results=Count("pk", filter=Q(failures=0)), near=Count("pk", filter=Q(failures=1))
+    )
+    paginator = CountedPaginator(matched.eligible_or_possible(), PAGE_SIZE, count=counts["results"])
     page = paginator.get_page(page_number)
-    near = matched.near_misses()
-    near_list = list(near[:NEAR_MISSES_SHOWN])
-    near_count = len(near_list) if len(near_list) < NEAR_MISSES_SHOWN else near.count()
+    near_list = list(matched.near_misses()[:NEAR_MISSES_SHOWN])
+    near_count = counts["near"]
     page_list = list(page.object_list)
     prefetch_related_objects(page_list + near_list, *MATCH_DETAILS)
     return Search(

@@ -31,10 +31,13 @@ class Command(BaseCommand):
     def handle(
         self, *args, fixtures: Path | None, sources: Path | None, prune: bool, **options
     ) -> None:
-        self.stdout.write("Checking the catalogue files...")
+        verbose = options["verbosity"] >= 1
+        if verbose:
+            self.stdout.write("Checking the catalogue files...")
         result = catalogue.read(fixtures, sources)
         report_problems(self, result)
-        self.stdout.write(f"Loading {len(result.files)} files...")
+        if verbose:
+            self.stdout.write(f"Loading {len(result.files)} files...")
         # History rows from a load have no user; they say they came from this command.
         with history.change_reason("load_catalogue"):
             report = catalogue.load(result, prune=prune)
@@ -61,12 +64,13 @@ class Command(BaseCommand):
             removed=removed,
             summary=summary,
         )
-        if lines:
+        if lines and verbose:
             self.stdout.write(summary)
         unchanged = sum(report.unchanged.values())
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Loaded the catalogue: {report.total_added} added, {report.total_changed} "
-                f"changed, {removed} removed, {unchanged} unchanged."
+        if verbose:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Loaded the catalogue: {report.total_added} added, {report.total_changed} "
+                    f"changed, {removed} removed, {unchanged} unchanged."
+                )
             )
-        )

@@ -1,0 +1,123 @@
+"""What business owners see from the real catalogue: scenario tests through /api/match/
+and the finder page. These are tests about the catalogue, so they load it."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from clusters.models import Place
+from programmes.models import Programme
+
+API = "/api/match/"
+
+
+@pytest.fixture
+def real_catalogue(db) -> None:
+    call_command("load_catalogue", verbosity=0)
+
+
+def search(client, **params) -> dict:
+    response = client.get(API, params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def slugs(items: list[dict]) -> list[str]:
+    return [item["slug"] for item in items]
+
+
+def test_coventry_manufacturer_wanting_digital_adoption_is_offered_made_smarter(
+    client, real_catalogue
+) -> None:
+    body = search(client, location="coventry", sector="manufacturing", support="digital-adoption")
+
+    assert slugs(body["results"])[0] == "made-smarter-west-midlands"
+    made_smarter = body["results"][0]
+    assert made_smarter["match"] == "eligible"
+    assert {r["criterion"]: r["outcome"] for r in made_smarter["reasons"]} == {
+        "geography": "met",
+        "sector": "met",
+    }
+    assert "Coventry is inside it" in made_smarter["reasons"][0]["text"]
+
+
+def test_derby_business_never_sees_west_midlands_only_programmes(client, real_catalogue) -> None:
+    west_midlands = Place.objects.inside("west-midlands")
+    west_midlands_only = {
+        programme.slug
+        for programme in Programme.objects.prefetch_related("places")
+        if {place.slug for place in programme.places.all()} <= west_midlands
+    }
+    assert {"made-smarter-west-midlands", "west-midlands-co-investment-fund"} <= west_midlands_only
+
+    body = search(client, location="derby", include_closed="1")
+
+    offered = set(slugs(body["results"]))
+    assert {"midlands-engine-investment-fund-ii", "help-to-grow-management"} <= offered
+    assert offered.isdisjoint(west_midlands_only)
+    meif = next(
+        item for item in body["results"] if item["slug"] == "midlands-engine-investment-fund-ii"
+    )
+    assert "Derby is inside it" in meif["reasons"][0]["text"]
+    for near_miss in body["near_misses"]:
+        # Anything West Midlands-only can only be a near miss on geography.
+        if near_miss["slug"] in west_midlands_only:
+            unmet = [r["criterion"] for r in near_miss["reasons"] if r["outcome"] == "unmet"]
+            assert unmet == ["geography"]
+
+
+def test_seeking_3m_equity_sees_co_investment_fund_as_near_miss_naming_its_limit(
+    client, real_catalogue
+) -> None:
+    body = search(client, location="birmingham", funding="3000000", support="equity")
+
+    assert "west-midlands-co-investment-fund" not in slugs(body["results"])
+    fund = next(
+        item for item in body["near_misses"] if item["slug"] == "west-midlands-co-investment-fund"
+    )
+    (unmet,) = [r for r in fund["reasons"] if r["outcome"] == "unmet"]
+    assert unmet["criterion"] == "funding"
+    assert "up to £1m" in unmet["text"] and "£3m" in unmet["text"]
+    # MEIF II offers equity up to £5m, so it is a match.
+    assert "midlands-engine-investment-fund-ii" in slugs(body["results"])
+
+
+def test_upscaler_appears_only_when_closed_programmes_are_requested(client, real_catalogue) -> None:
+    hidden = search(client, location="ashfield")
+    shown = search(client, location="ashfield", include_closed="1")
+
+    assert "upscaler" not in slugs(hidden["results"]) + slugs(hidden["near_misses"])
+    upscaler = next(item for item in shown["results"] if item["slug"] == "upscaler")
+    assert upscaler["status"] == "closed"
+    assert {"upscaler-at-the-dryden-enterprise-centre", "upscaler-in-ashfield"} <= set(
+        slugs(upscaler["successors"])
+    )
+
+
+def test_scaleup_test_is_said_back_to_the_user(client, real_catalogue) -> None:
+    response = client.get(
+        "/", {"location": "coventry", "employees": "30", "employees_3y_ago": "12"}
+    )
+
+    html = response.content.decode()
+    assert "You had 12 employees three years ago and 30 now" in html
+    assert "so you meet the OECD scaleup measure" in html
+
+
+def test_proposed_programme_hidden_by_default_and_marked_when_shown(client, real_catalogue) -> None:
+    hidden = search(client, location="birmingham")
+    shown = search(client, location="birmingham", include_closed="1")
+
+    assert "speed-to-scale-region-programme" not in slugs(hidden["results"])
+    speed = next(
+        item for item in shown["results"] if item["slug"] == "speed-to-scale-region-programme"
+    )
+    assert speed["status"] == "proposed"
+
+
+def test_text_search_finds_programmes_by_their_words(client, real_catalogue) -> None:
+    body = search(client, q="export")
+
+    assert "grow-london-global-west-midlands" in slugs(body["results"])
+    assert all("“export”" in " ".join(item["fit"]) for item in body["results"])

@@ -1,0 +1,278 @@
+"""The finder page and /api/match/ with their own small catalogue: valid and invalid
+input, the JSON contract, and a query count that holds whatever the number of results."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import (
+    make_geography,
+    make_programme,
+    make_sector,
+    make_stage,
+    make_support_type,
+)
+
+pytestmark = pytest.mark.django_db
+
+HOME = "/"
+API = "/api/match/"
+
+
+@pytest.fixture
+def catalogue() -> dict:
+    places = make_geography()
+    make_sector("manufacturing")
+    make_stage("established")
+    equity = make_support_type("equity", name="Equity investment")
+    make_support_type("grant", name="Grants")
+    fund = make_programme(
+        slug="co-invest",
+        name="Co-Invest",
+        places=[places["west-midlands-combined-authority"]],
+        support_types=[equity],
+        amount_max=1_000_000,
+    )
+    d2n2 = make_programme(
+        slug="d2n2-only", name="D2N2 Only", places=[places["d2n2"]], support_types=["grant"]
+    )
+    old = make_programme(slug="old", name="Old Scheme", status="closed", support_types=["grant"])
+    old.relations.create(related=d2n2, kind="succeeded-by")
+    make_programme(
+        slug="everyone",
+        name="Everyone",
+        support_types=["grant"],
+        employees_min=10,
+        clusters=["a-cluster"],
+    )
+    return {"fund": fund, "d2n2": d2n2, "old": old}
+
+
+def test_home_without_a_search_shows_the_form_and_no_results(client, catalogue) -> None:
+    response = client.get(HOME)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Where is your business?" in html
+    assert "programmes match" not in html
+    assert response.context["search"] is None
+
+
+def test_home_search_shows_results_near_misses_and_reasons(client, catalogue) -> None:
+    response = client.get(HOME, {"location": "coventry", "funding": "3000000", "employees": "25"})
+
+    assert response.status_code == 200
+    search = response.context["search"]
+    assert [r.programme.slug for r in search.results] == ["everyone"]
+    assert {r.programme.slug for r in search.near_misses} == {"co-invest", "d2n2-only"}
+    html = response.content.decode()
+    assert "1 programme matches your business" in html
+    assert "Nearly a match: 2 programmes" in html
+    assert "you are looking for £3m" in html
+    assert "<title>1 programme found" in html
+
+
+def test_home_hides_closed_programmes_unless_asked_and_names_the_successor(
+    client, catalogue
+) -> None:
+    hidden = client.get(HOME, {"location": "ashfield"})
+    shown = client.get(HOME, {"location": "ashfield", "include_closed": "1"})
+
+    assert "old" not in [r.programme.slug for r in hidden.context["search"].results]
+    slugs = [r.programme.slug for r in shown.context["search"].results]
+    assert "old" in slugs
+    html = shown.content.decode()
+    assert "This programme has closed." in html
+    assert 'href="/programmes/d2n2-only/">D2N2 Only</a> instead' in html
+
+
+def test_home_support_narrows_results_and_counts_each_kind(client, catalogue) -> None:
+    response = client.get(HOME, {"location": "coventry", "employees": "25", "support": "equity"})
+
+    assert [r.programme.slug for r in response.context["search"].results] == ["co-invest"]
+    html = response.content.decode()
+    assert "Equity investment (1)" in html
+    assert "Grants (1)" in html  # "everyone": the grant the business did not tick
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"location": "atlantis"}, "location", "Choose where your business is from the list"),
+        ({"employees": "-5"}, "employees", "The number of employees must be 0 or more"),
+        (
+            {"employees": "twelve"},
+            "employees",
+            "Enter the number of employees as a whole number, like 12",
+        ),
+        ({"turnover": "1e9"}, "turnover", "Enter your turnover as a whole number, like 250000"),
+        (
+            {"funding": "99999999999999999999"},
+            "funding",
+            "The funding you are looking for must be 1,000,000,000,000 or less",
+        ),
+        ({"support": "magic"}, "support", "Choose support types from the list"),
+        (
+            {"include_closed": "maybe"},
+            "include_closed",
+            "Include closed programmes must be 1 (yes) or 0 (no)",
+        ),
+        ({"sector": "x" * 500}, "sector", "Choose your sector from the list"),
+        ({"q": "x" * 201}, "q", "Ensure this value has at most 200 characters (it has 201)."),
+        ({"q": "nul\x00byte"}, "q", "Null characters are not allowed."),
+    ],
+)
+def test_home_bad_input_answers_400_with_summary_linking_to_the_field(
+    client, catalogue, params, field, message
+) -> None:
+    response = client.get(HOME, params)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "<title>Error: " in html
+    assert "There is a problem" in html
+    anchor = f"#id_{field}_0" if field == "support" else f"#id_{field}"
+    assert f'href="{anchor}"' in html
+    assert message in html
+    assert response.context["search"] is None
+
+
+def test_home_repeated_single_valued_parameter_is_an_error_not_a_guess(client, catalogue) -> None:
+    response = client.get(f"{HOME}?employees=5&employees=50")
+
+    assert response.status_code == 400
+    assert "Give only one answer to “How many employees do you have”" in response.content.decode()
+
+
+def test_home_accepts_pounds_and_commas_and_ignores_unknown_parameters(client, catalogue) -> None:
+    response = client.get(
+        HOME, {"funding": "£3,000,000", "location": "coventry", "utm_source": "x"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["search"].profile.funding == 3_000_000
+
+
+def test_home_page_number_out_of_range_shows_the_last_page(client, catalogue) -> None:
+    response = client.get(HOME, {"location": "coventry", "page": "99"})
+
+    assert response.status_code == 200
+    assert response.context["search"].page.number == 1
+
+
+def test_api_match_answers_the_product_contract(client, catalogue) -> None:
+    response = client.get(API, {"location": "coventry", "funding": "3000000", "employees": "25"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"count", "results", "near_misses"}
+    assert body["count"] == 1
+    (result,) = body["results"]
+    assert result["slug"] == "everyone"
+    assert result["url"] == "http://testserver/programmes/everyone/"
+    assert result["status"] == "open"
+    assert result["match"] == "eligible"
+    assert {"criterion", "outcome", "text"} == set(result["reasons"][0])
+    near = {item["slug"]: item for item in body["near_misses"]}
+    assert set(near) == {"co-invest", "d2n2-only"}
+    assert all(item["match"] == "near-miss" for item in near.values())
+    funding = next(r for r in near["co-invest"]["reasons"] if r["criterion"] == "funding")
+    assert funding["outcome"] == "unmet"
+    assert "up to £1m" in funding["text"] and "£3m" in funding["text"]
+
+
+def test_api_match_possible_when_a_criterion_is_unknown(client, catalogue) -> None:
+    body = client.get(API, {"location": "coventry"}).json()
+
+    everyone = next(item for item in body["results"] if item["slug"] == "everyone")
+    assert everyone["match"] == "possible"
+    employees = next(r for r in everyone["reasons"] if r["criterion"] == "employees")
+    assert employees["outcome"] == "unknown"
+
+
+def test_api_match_closed_programme_names_its_successor(client, catalogue) -> None:
+    body = client.get(API, {"include_closed": "true"}).json()
+
+    old = next(item for item in body["results"] if item["slug"] == "old")
+    assert old["status"] == "closed"
+    assert [s["slug"] for s in old["successors"]] == ["d2n2-only"]
+
+
+def test_api_match_bad_input_answers_400_with_every_error(client, catalogue) -> None:
+    response = client.get(
+        API, {"location": "atlantis", "employees": "-1", "support": ["equity", "magic"]}
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": {
+            "location": ["Choose where your business is from the list"],
+            "employees": ["The number of employees must be 0 or more"],
+            "support": ["Choose support types from the list"],
+        }
+    }
+
+
+def test_api_match_without_parameters_lists_every_visible_programme(client, catalogue) -> None:
+    body = client.get(API).json()
+
+    assert body["count"] == 3  # everything but the closed scheme
+    assert {item["slug"] for item in body["results"]} == {"co-invest", "d2n2-only", "everyone"}
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_finder_urls_only_answer_safe_methods(client, catalogue, method) -> None:
+    for url in (HOME, API):
+        assert getattr(client, method)(url).status_code == 405
+
+
+def _finder_queries(client, django_assert_num_queries, count: int) -> None:
+    params = {
+        "location": "coventry",
+        "employees": "25",
+        "funding": "500000",
+        "support": ["equity", "grant"],
+    }
+    # The queries of one search, whatever the number of results:
+    #  1-4  the form's choices: places, sectors, stages, support types
+    #  5-6  Place.objects.containing: the place exists, the containment table
+    #  7    how many results and near misses there are
+    #  8    the page of results
+    #  9    the near misses shown
+    # 10-17 their details, once for both lists: places, sectors, stages, support types,
+    #       providers, clusters, the clusters' sectors, relations with the related programme
+    # 18    the facet counts for each kind of support
+    with django_assert_num_queries(count):
+        response = client.get(HOME, params)
+    assert response.status_code == 200
+
+
+def test_home_query_count_does_not_grow_with_the_results(
+    client, catalogue, django_assert_num_queries
+) -> None:
+    _finder_queries(client, django_assert_num_queries, 18)
+    places = make_geography()
+    for number in range(30):
+        make_programme(
+            slug=f"more-{number}",
+            places=[places["coventry"]],
+            support_types=["equity", "grant"],
+            sectors=["manufacturing"],
+            stages=["established"],
+            providers=["a-provider"],
+            clusters=["a-cluster"],
+            amount_max=100_000 if number % 2 else None,
+        ).relations.create(related=catalogue["fund"], kind="part-of")
+    _finder_queries(client, django_assert_num_queries, 18)
+
+
+def test_home_url_carries_the_whole_search(client, catalogue) -> None:
+    query = "location=coventry&support=equity&support=grant&employees=25"
+    response = client.get(f"{HOME}?{query}")
+
+    html = response.content.decode()
+    assert 'value="25"' in html
+    assert 'value="equity" checked' in html or 'checked value="equity"' in html or "checked" in html
+    assert reverse("finder:api-match") + "?" + query.replace("&", "&amp;") in html
