@@ -7,7 +7,7 @@ from django.db.models import Max, Min
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
@@ -20,17 +20,11 @@ SITE_NAME = "Scaleup Support Finder"
 
 
 def finder_url(**params: str | list[str]) -> str:
-    """The finder's address, optionally prefilled with a search (e.g. support=["equity"]).
-
-    The finder's GET parameters are a public contract (PRODUCT.md §4), so a prefilled
-    link is just its query string. Until the finder's URL is routed, the home page is
-    "/" — the address it will have.
-    """
-    try:
-        url = reverse("finder:home")
-    except NoReverseMatch:
-        url = "/"
+    """The finder's address, optionally prefilled with a search (e.g. support=["equity"]
+    or location="coventry"): its GET parameters are a public contract (PRODUCT.md §4),
+    so a prefilled link is just a query string. Empty values are left out."""
     query = urlencode({key: value for key, value in params.items() if value}, doseq=True)
+    url = reverse("finder:home")
     return f"{url}?{query}" if query else url
 
 
