@@ -10,41 +10,20 @@ reported as missing data rather than as "anywhere".
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import NamedTuple
 
 from clusters.models import Cluster, Place
+from programmes import eligibility
+from programmes.eligibility import MILLION, format_count
 from programmes.models import Programme, ProgrammeRelation
-
-MILLION = 1_000_000
-BILLION = 1_000_000_000
-
-
-def _short(amount: int, unit: int) -> str:
-    """Up to two decimal places, without trailing zeros: 2.5, 1.25, 5."""
-    value = (Decimal(amount) / unit).quantize(Decimal("0.01"))
-    return f"{value:f}".rstrip("0").rstrip(".")
 
 
 def format_money(amount: int | None) -> str:
-    """An amount of pounds the way the sources and UK readers write it.
-
-    Under a million in full with thousands separators (£25,000); from a million in
-    millions (£5m, £2.5m); from a billion in billions (£1.2bn). Amounts below a
-    million are never rounded, because small grants are quoted to the pound.
-    """
+    """An amount of pounds as UK readers write it (£25,000, £5m, £2.5m); "" for none.
+    The finder's reasons use the same wording (``eligibility.format_money``)."""
     if amount is None:
         return ""
-    if amount >= BILLION:
-        return f"£{_short(amount, BILLION)}bn"
-    if amount >= MILLION:
-        return f"£{_short(amount, MILLION)}m"
-    return f"£{amount:,}"
-
-
-def format_count(number: int) -> str:
-    """A count with thousands separators: 11,200."""
-    return f"{number:,}"
+    return eligibility.format_money(amount)
 
 
 def describe_range(
@@ -54,20 +33,9 @@ def describe_range(
     show: Callable[[int], str] = format_count,
     unrestricted: str = "any",
 ) -> str:
-    """A min/max pair as words: "10 to 249", "10 or more", "up to 249".
-
-    Either end may be missing; both missing means no restriction, said as
-    ``unrestricted``.
-    """
-    if low is None and high is None:
-        return unrestricted
-    if low is None:
-        return f"up to {show(high)}"
-    if high is None:
-        return f"{show(low)} or more"
-    if low == high:
-        return show(low)
-    return f"{show(low)} to {show(high)}"
+    """A min/max pair as words: "10 to 249", "10 or more", "up to 249"; both ends
+    missing means no restriction, said as ``unrestricted``."""
+    return eligibility.describe_range(low, high, show=show) or unrestricted
 
 
 def format_amount_range(programme: Programme) -> str:
