@@ -123,7 +123,8 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
     Coventry lists programmes for Coventry, the combined authority, the West Midlands,
     England and the United Kingdom. Programmes open now (or opening soon) come first;
     closed and proposed ones are listed apart, because a closed one may point to its
-    successor and a proposed one may yet run.
+    successor and a proposed one may yet run. Programmes for only part of an area are
+    listed last.
     """
     try:
         within = Place.objects.containing(slug)
@@ -142,17 +143,21 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
             current.append(programme)
         else:
             other.append(programme)
+    # An area page also points to programmes for only part of it (a D2N2 page to the
+    # one for Ashfield), apart: not every business in the area can use them.
+    listed = [programme.pk for programme in current + other]
+    local = list(Programme.objects.serving(inside - {slug}).exclude(pk__in=listed).order_by("name"))
     return render(
         request,
         "clusters/place.html",
         {
             "place": place,
-            "parents": place.parents.all(),
             "above": above,
             "children": place.children.all(),
             "clusters": Cluster.objects.located_in(inside),
             "current_programmes": current,
             "other_programmes": other,
+            "local_programmes": local,
             "statistics": ScaleupStatistics.objects.for_places(within),
             "finder_link": finder_url(location=slug),
             "breadcrumbs": breadcrumbs(

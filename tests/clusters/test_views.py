@@ -38,6 +38,7 @@ def section(response, heading: str) -> str:
 H2S = [
     "Programmes open to businesses in",
     "Closed and proposed programmes",
+    "Programmes for parts of",
     "Growth clusters here",
     "Scaleups in the area",
 ]
@@ -217,6 +218,15 @@ def test_place_lists_programmes_open_there_through_the_hierarchy(client) -> None
     assert "Bid Programme Proposed" in other
     assert "Birmingham Only" not in text_of(response)
 
+    # The combined authority's page points to the programmes for only part of it, apart.
+    response = client.get(geography["west-midlands-combined-authority"].get_absolute_url())
+    assert "Birmingham Only" not in section(
+        response, "Programmes open to businesses in West Midlands Combined Authority"
+    )
+    parts = section(response, "Programmes for parts of West Midlands Combined Authority")
+    assert "Birmingham Only" in parts and "Coventry Grants" in parts
+    assert "Ashfield Scaleups" not in text_of(response)
+
 
 def test_place_shows_clusters_in_it_or_in_places_inside_it(client) -> None:
     geography = make_geography()
@@ -270,12 +280,15 @@ def test_place_pages_query_counts_do_not_grow(client, django_assert_num_queries,
         make_cluster(f"cluster-{n}").places.add(coventry)
         make_statistics(geography["west-midlands-combined-authority"], data_year=1990 + n)
 
+    for n in range(size):
+        make_programme(places=[f"ward-{n}"])
     # 1-2 the places containing Coventry (does it exist; the containment table);
-    # 3 those places; 4 the places inside it (the containment table again); 5 its
-    # children; 6 the clusters there; 7 the programmes; 8 the statistics.
-    with django_assert_num_queries(8):
+    # 3 those places; 4 the places inside it (the containment table again); 5 the
+    # programmes for it and the places containing it; 6 those for only part of it;
+    # 7 its children; 8 the clusters there; 9 the statistics.
+    with django_assert_num_queries(9):
         response = client.get(coventry.get_absolute_url())
-    assert text_of(response).count("Programme ") == 2 * size
+    assert text_of(response).count("Programme ") == 3 * size
 
     # 1 the places; 2 the places containing each.
     with django_assert_num_queries(2):
@@ -351,3 +364,7 @@ def test_catalogue_ashfield_gets_d2n2_programmes_and_figures(client, real_catalo
     assert "UpScaler in Ashfield" in current
     assert "UpScaler Closed" in section(response, "Closed and proposed programmes")
     assert "D2N2, 2019" in section(response, "Scaleups in the area")
+    response = client.get("/places/d2n2/")
+    parts = section(response, "Programmes for parts of D2N2")
+    assert "UpScaler in Ashfield" in parts
+    assert "UpScaler at the Dryden Enterprise Centre" in parts
