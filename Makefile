@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate catalogue lint css clean
+.PHONY: run test install migrate catalogue lint css clean bench
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ run: catalogue
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The performance benchmark (tests/benchmarks/run.py): a throwaway database, gunicorn on
+# loopback, 100 to 10,000 generated programmes; prints each figure beside its target.
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

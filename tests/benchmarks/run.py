@@ -1,0 +1,748 @@
+"""``make bench``: does the finder stay fast as the catalogue grows?
+
+What it does
+============
+
+1. Makes a throwaway SQLite database in a new temporary directory (never the project's
+   own ``db.sqlite3``): ``migrate``, ``load_catalogue`` (the real places and
+   vocabularies), ``collectstatic`` into the same directory. Set
+   ``BENCH_DATABASE_URL=postgres://...`` to use PostgreSQL instead; that database must
+   be empty (the run refuses one that already has tables), because the benchmark writes
+   ten thousand programmes into it.
+2. For N = 100, 1,000 and 10,000 programmes, ``generate_catalogue --programmes N``
+   (which replaces the previous N), then:
+
+   * counts the database queries of finder and API requests in this process
+     (``CaptureQueriesContext``) for a sample of profiles, including the ones with the
+     fewest and the most results;
+   * serves the app with gunicorn — two sync workers, production settings
+     (``DJANGO_DEBUG=0``, a generated secret key, ``DJANGO_ALLOWED_HOSTS=127.0.0.1``) —
+     on a free loopback port, and drives it with concurrent client threads over a
+     rotating set of distinct business profiles. Each measurement is bounded both in
+     requests and in seconds.
+
+   At the largest N the same server is measured on ``/healthz``, the finder page and
+   ``/api/match/`` one after the other (so the ratios compare like with like), then its
+   workers' peak memory is read (``VmHWM`` in ``/proc/<pid>/status``) and a results page
+   is weighed: the HTML and every stylesheet and script it loads (following JavaScript
+   ``import``\\ s), gzipped.
+3. Prints the machine, every figure beside its target with PASS or MISS, and the total
+   time; deletes the temporary directory.
+
+Run it
+======
+
+``make bench`` (about three minutes on two cores), or with options::
+
+    .venv/bin/python -m tests.benchmarks.run --duration 5 --sizes 100,1000
+    .venv/bin/python -m tests.benchmarks.run --json bench.json   # keep the figures
+
+The exit status is 0 whether or not targets are met (it is a measurement, not a test);
+``--strict`` makes a missed target exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import itertools
+import json
+import math
+import os
+import platform
+import random
+import re
+import secrets
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urljoin, urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Targets (issue 7).
+THROUGHPUT_RATIO_TARGET = 0.2  # finder requests/s at the largest N, over /healthz's
+P95_GROWTH_TARGET = 3.0  # finder p95 at the largest N over p95 at the smallest
+PAGE_WEIGHT_TARGET = 60_000  # bytes, gzipped HTML + CSS + JS of a results page
+RSS_TARGET = 200 * 1024 * 1024  # bytes, peak resident memory per worker
+
+PROFILES = 240  # distinct business profiles the clients rotate through
+QUERY_SAMPLE = 24  # of those, how many have their queries counted at each N
+WORKERS = 2
+SEARCH_WORDS = ["digital", "export", "battery", "growth", "green", "leadership", "health"]
+
+
+# --- Output -------------------------------------------------------------------------
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def mib(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+# --- The machine --------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GB"
+    except OSError:
+        pass
+    import django
+    import gunicorn
+
+    return {
+        "CPUs (nproc)": str(len(os.sched_getaffinity(0))),
+        "CPU model": model,
+        "memory": memory,
+        "OS": f"{platform.system()} {platform.release()}",
+        "Python": platform.python_version(),
+        "SQLite": sqlite3.sqlite_version,
+        "Django": django.get_version(),
+        "gunicorn": gunicorn.__version__,
+    }
+
+
+# --- Set-up -------------------------------------------------------------------------
+
+
+def configure(workdir: Path) -> str:
+    """Point this process (and the gunicorn it starts) at the throwaway database, with
+    production settings. Returns a printable description of the database."""
+    url = os.environ.get("BENCH_DATABASE_URL", "").strip()
+    if not url:
+        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    static_root = workdir / "static"
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "tests.benchmarks.settings",
+            "DATABASE_URL": url,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            # Plain HTTP on loopback: no redirect to HTTPS (read if the settings have it).
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "BENCH_STATIC_ROOT": str(static_root),
+        }
+    )
+    return url.split("@")[-1] if "@" in url else url
+
+
+def prepare() -> None:
+    """Migrate, load the real catalogue, collect static files."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "sqlite" and connection.introspection.table_names():
+        raise SystemExit(
+            "BENCH_DATABASE_URL names a database that already has tables; the benchmark "
+            "only runs on an empty, throwaway database."
+        )
+    for name, args in [
+        ("migrate", ["--no-input", "-v", "0"]),
+        ("load_catalogue", []),
+        ("collectstatic", ["--no-input", "-v", "0"]),
+    ]:
+        started = time.monotonic()
+        call_command(name, *args, stdout=_Sink(), stderr=_Sink())
+        say(f"  {name}: {time.monotonic() - started:.1f} s")
+
+
+class _Sink:
+    def write(self, text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+def generate(n: int) -> float:
+    from django.core.management import call_command
+    from django.db import connection
+
+    started = time.monotonic()
+    call_command("generate_catalogue", "--programmes", str(n), "--seed", "1", stdout=_Sink())
+    if connection.vendor == "sqlite":
+        # Fresh statistics for the query planner, as a maintained database would have.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    connection.close()
+    return time.monotonic() - started
+
+
+# --- Business profiles --------------------------------------------------------------
+
+
+def make_profiles(count: int, seed: int = 7) -> list[str]:
+    """``count`` distinct finder query strings, the same on every run: a spread of real
+    places, sectors, stages, sizes, money sought, support wanted, a few searched words,
+    growth figures and "include closed"."""
+    from clusters.models import Place, Sector
+    from programmes.models import Stage, SupportType
+
+    rng = random.Random(seed)
+    local = list(
+        Place.objects.filter(kind=Place.Kind.LOCAL_AUTHORITY)
+        .order_by("slug")
+        .values_list("slug", flat=True)
+    )
+    wider = list(
+        Place.objects.exclude(kind=Place.Kind.LOCAL_AUTHORITY)
+        .order_by("slug")
+        .values_list("slug", flat=True)
+    )
+    sectors = list(Sector.objects.order_by("slug").values_list("slug", flat=True))
+    stages = list(Stage.objects.order_by("slug").values_list("slug", flat=True))
+    support = list(SupportType.objects.order_by("slug").values_list("slug", flat=True))
+
+    seen: set[str] = set()
+    profiles: list[str] = []
+    while len(profiles) < count:
+        params: list[tuple[str, str]] = []
+        roll = rng.random()
+        if roll < 0.85:
+            params.append(("location", rng.choice(local)))
+        elif roll < 0.95:
+            params.append(("location", rng.choice(wider)))
+        if rng.random() < 0.7:
+            params.append(("sector", rng.choice(sectors)))
+        if rng.random() < 0.6:
+            params.append(("stage", rng.choice(stages)))
+        employees = None
+        if rng.random() < 0.7:
+            employees = int(rng.lognormvariate(2.5, 1.2)) + 1
+            params.append(("employees", str(employees)))
+        if rng.random() < 0.5:
+            params.append(("turnover", str(rng.choice([1, 2, 5, 10, 25, 50]) * 100_000)))
+        if rng.random() < 0.3:
+            params.append(("funding", str(rng.choice([5, 25, 100, 500, 2_000, 10_000]) * 1_000)))
+        for slug in rng.sample(support, rng.choice([0, 0, 1, 1, 1, 2, 3])):
+            params.append(("support", slug))
+        if employees and rng.random() < 0.15:
+            params.append(("employees_3y_ago", str(max(1, employees // rng.choice([1, 2, 3])))))
+        if rng.random() < 0.12:
+            params.append(("q", rng.choice(SEARCH_WORDS)))
+        if rng.random() < 0.1:
+            params.append(("include_closed", "1"))
+        if not params:
+            continue
+        query = urlencode(params)
+        if query not in seen:
+            seen.add(query)
+            profiles.append(query)
+    return profiles
+
+
+# --- Queries per request (in this process) ------------------------------------------
+
+
+@dataclass
+class QueryCounts:
+    """Queries per request for each sampled profile, with its number of results."""
+
+    finder: dict[str, int] = field(default_factory=dict)
+    api: dict[str, int] = field(default_factory=dict)
+    results: dict[str, int] = field(default_factory=dict)
+
+
+def count_queries(profiles: Sequence[str]) -> QueryCounts:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    counts = QueryCounts()
+    # A first request fills the per-process caches; every later request is what counts.
+    client.get("/", {"location": "birmingham"})
+    for query in profiles:
+        with CaptureQueriesContext(connection) as finder:
+            response = client.get(f"/?{query}")
+        _expect_ok(response.status_code, query)
+        with CaptureQueriesContext(connection) as api:
+            response = client.get(f"/api/match/?{query}")
+        _expect_ok(response.status_code, query)
+        counts.finder[query] = len(finder.captured_queries)
+        counts.api[query] = len(api.captured_queries)
+        counts.results[query] = response.json()["count"]
+    connection.close()
+    return counts
+
+
+def _expect_ok(status: int, query: str) -> None:
+    if status != 200:
+        raise SystemExit(f"/?{query} answered {status}; the benchmark's profiles must be valid.")
+
+
+# --- The server ---------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(workdir: Path) -> Iterator[Server]:
+    port = free_port()
+    log = (workdir / "gunicorn.log").open("ab")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "finder.wsgi:application",
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--backlog",
+            "256",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=log,
+    )
+    server = Server(port, process.pid)
+    try:
+        server.wait_until_up(process)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@dataclass
+class Server:
+    port: int
+    pid: int
+
+    def wait_until_up(self, process: subprocess.Popen) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise SystemExit("gunicorn exited at start-up; see gunicorn.log (--keep).")
+            try:
+                if fetch(self.port, "/healthz")[0] == 200 and len(self.workers()) == WORKERS:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit("gunicorn did not answer /healthz within 60 seconds.")
+
+    def workers(self) -> list[int]:
+        """The worker processes: children of the gunicorn master."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # The parent pid is the second field after the parenthesised command name.
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if parent == self.pid:
+                pids.append(int(entry.name))
+        return sorted(pids)
+
+    def peak_rss(self) -> dict[int, int]:
+        """Each worker's peak resident set size (VmHWM), in bytes."""
+        peaks = {}
+        for pid in self.workers():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks[pid] = int(line.split()[1]) * 1024
+        return peaks
+
+
+def fetch(port: int, path: str, *, gzip_ok: bool = False) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        headers = {"Accept-Encoding": "gzip" if gzip_ok else "identity"}
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+# --- Load ---------------------------------------------------------------------------
+
+
+@dataclass
+class Load:
+    name: str
+    requests: int
+    seconds: float
+    errors: dict[str, int]
+    latencies: list[float] = field(repr=False)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        """Nearest-rank percentile of the latencies, in milliseconds."""
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return math.nan
+        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] * 1000
+
+    def summary(self) -> dict:
+        return {
+            "requests": self.requests,
+            "seconds": round(self.seconds, 2),
+            "rps": round(self.rps, 1),
+            "p50_ms": round(self.percentile(50), 1),
+            "p95_ms": round(self.percentile(95), 1),
+            "p99_ms": round(self.percentile(99), 1),
+            "errors": self.errors,
+        }
+
+
+def drive(
+    port: int,
+    name: str,
+    paths: Sequence[str],
+    *,
+    concurrency: int,
+    duration: float,
+    max_requests: int,
+) -> Load:
+    """Send requests for ``paths`` in rotation from ``concurrency`` threads until
+    ``duration`` seconds or ``max_requests`` requests, whichever comes first."""
+    # A short warm-up, unmeasured, so every worker has loaded its templates.
+    for path in paths[: WORKERS * 4]:
+        fetch(port, path)
+    numbers = itertools.count()
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    started = time.perf_counter()
+    deadline = started + duration
+
+    def client() -> None:
+        mine: list[float] = []
+        while True:
+            with lock:
+                number = next(numbers)
+            if number >= max_requests or time.perf_counter() >= deadline:
+                break
+            path = paths[number % len(paths)]
+            sent = time.perf_counter()
+            try:
+                status, _ = fetch(port, path)
+            except OSError as error:
+                status = type(error).__name__
+            mine.append(time.perf_counter() - sent)
+            if status != 200:
+                with lock:
+                    errors[str(status)] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return Load(name, len(latencies), elapsed, dict(errors), latencies)
+
+
+def print_loads(loads: Sequence[Load], baseline: Load | None) -> None:
+    say(f"  {'':<14}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'requests':>10}  ratio")
+    for load in loads:
+        ratio = f"{load.rps / baseline.rps:.2f} of /healthz" if baseline else ""
+        errors = f"  errors: {load.errors}" if load.errors else ""
+        say(
+            f"  {load.name:<14}{load.rps:>9.1f}{load.percentile(50):>9.1f}"
+            f"{load.percentile(95):>9.1f}{load.percentile(99):>9.1f}{load.requests:>10}"
+            f"  {ratio}{errors}"
+        )
+
+
+# --- Page weight --------------------------------------------------------------------
+
+LINK_HREF = re.compile(r"<link[^>]*\bhref=\"([^\"]+)\"[^>]*>", re.IGNORECASE)
+JS_IMPORT = re.compile(r"""(?:\bimport\b[^'"()]*?\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]""")
+FONT = re.compile(r"@font-face|\.woff2?\b|\.ttf\b|\.otf\b|fonts\.googleapis", re.IGNORECASE)
+
+
+@dataclass
+class PageWeight:
+    parts: dict[str, int]  # path -> gzipped bytes
+    fonts: list[str]
+
+    @property
+    def total(self) -> int:
+        return sum(self.parts.values())
+
+
+def weigh(port: int, query: str) -> PageWeight:
+    """The gzipped bytes of a results page and of every stylesheet and script it loads."""
+    page = f"/?{query}"
+    status, html = fetch(port, page)
+    _expect_ok(status, query)
+    parts = {page: len(gzip.compress(html))}
+    fonts = [page] if FONT.search(html.decode()) else []
+    text = html.decode()
+    todo = []
+    for match in LINK_HREF.finditer(text):
+        tag = match.group(0)
+        if re.search(r"rel=\"(?:stylesheet|preload|modulepreload)\"", tag):
+            todo.append(urljoin(page, match.group(1)))
+    todo += [urljoin(page, src) for src in re.findall(r"<script[^>]*src=\"([^\"]+)\"", text)]
+    seen: set[str] = set()
+    while todo:
+        url = todo.pop(0)
+        path = urlsplit(url).path
+        if path in seen:
+            continue
+        seen.add(path)
+        status, body = fetch(port, path)
+        if status != 200:
+            raise SystemExit(f"{path}, linked from the results page, answered {status}")
+        parts[path] = len(gzip.compress(body))
+        content = body.decode("utf-8", "replace")
+        if FONT.search(content):
+            fonts.append(path)
+        if path.endswith((".js", ".mjs")):
+            todo += [urljoin(path, name) for name in JS_IMPORT.findall(content)]
+    return PageWeight(parts, fonts)
+
+
+# --- The run ------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    machine: dict[str, str] = field(default_factory=dict)
+    database: str = ""
+    sizes: list[int] = field(default_factory=list)
+    finder_p95_ms: dict[int, float] = field(default_factory=dict)
+    finder_loads: dict[int, dict] = field(default_factory=dict)
+    same_run: dict[str, dict] = field(default_factory=dict)
+    queries_finder: dict[int, dict[str, int]] = field(default_factory=dict)
+    queries_api: dict[int, dict[str, int]] = field(default_factory=dict)
+    results: dict[int, dict[str, int]] = field(default_factory=dict)
+    peak_rss: dict[int, int] = field(default_factory=dict)
+    page_weight: dict[str, int] = field(default_factory=dict)
+    fonts: list[str] = field(default_factory=list)
+    targets: dict[str, bool] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes",
+        default="100,1000,10000",
+        help="Catalogue sizes, smallest first (default 100,1000,10000).",
+    )
+    parser.add_argument(
+        "--duration", type=float, default=15.0, help="Seconds per measurement (default 15)."
+    )
+    parser.add_argument(
+        "--max-requests", type=int, default=20_000, help="Requests per measurement at most."
+    )
+    parser.add_argument("--concurrency", type=int, default=4, help="Client threads (default 4).")
+    parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
+    parser.add_argument("--keep", action="store_true", help="Keep the temporary directory.")
+    parser.add_argument("--strict", action="store_true", help="Exit 1 if a target is missed.")
+    args = parser.parse_args(argv)
+    args.sizes = sorted(int(size) for size in args.sizes.split(","))
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="finder-bench-"))
+    figures = Figures(sizes=args.sizes)
+    try:
+        figures.database = configure(workdir)
+        import django
+
+        django.setup()
+        figures.machine = machine()
+        say("Scaleup Support Finder benchmark")
+        for key, value in figures.machine.items():
+            say(f"  {key + ':':<15}{value}")
+        say(f"  {'database:':<15}{figures.database} (throwaway)")
+        say(
+            f"  load:          {args.concurrency} client threads, {WORKERS} gunicorn sync workers,"
+            f" {args.duration:g} s or {args.max_requests:,} requests per measurement"
+        )
+        say()
+        say("Setting up")
+        prepare()
+        profiles = make_profiles(PROFILES)
+        finder_paths = [f"/?{query}" for query in profiles]
+        api_paths = [f"/api/match/?{query}" for query in profiles]
+        say(f"  {len(profiles)} distinct business profiles")
+        largest = args.sizes[-1]
+        for n in args.sizes:
+            say()
+            say(f"N = {n:,} programmes (generated in {generate(n):.1f} s)")
+            sample = [*profiles[:QUERY_SAMPLE], "location=birmingham", "q=zzzznothing"]
+            counts = count_queries(sample)
+            figures.queries_finder[n] = counts.finder
+            figures.queries_api[n] = counts.api
+            figures.results[n] = counts.results
+            fewest = min(sample, key=lambda q: counts.results[q])
+            most = max(sample, key=lambda q: counts.results[q])
+            say(
+                f"  queries per request over {len(sample)} profiles: finder "
+                f"{_span(counts.finder.values())}, API {_span(counts.api.values())}; "
+                f"fewest results ({counts.results[fewest]}): {counts.finder[fewest]}, "
+                f"most results ({counts.results[most]}): {counts.finder[most]}"
+            )
+            with gunicorn(workdir) as server:
+                options = dict(
+                    concurrency=args.concurrency,
+                    duration=args.duration,
+                    max_requests=args.max_requests,
+                )
+                if n == largest:
+                    healthz = drive(server.port, "/healthz", ["/healthz"], **options)
+                    finder = drive(server.port, "finder page", finder_paths, **options)
+                    api = drive(server.port, "/api/match/", api_paths, **options)
+                    print_loads([healthz, finder, api], healthz)
+                    figures.same_run = {
+                        "healthz": healthz.summary(),
+                        "finder": finder.summary(),
+                        "api": api.summary(),
+                    }
+                    figures.peak_rss = server.peak_rss()
+                    weight = weigh(server.port, "location=birmingham")
+                    figures.page_weight = weight.parts
+                    figures.fonts = weight.fonts
+                else:
+                    finder = drive(server.port, "finder page", finder_paths, **options)
+                    print_loads([finder], None)
+                figures.finder_p95_ms[n] = finder.percentile(95)
+                figures.finder_loads[n] = finder.summary()
+        figures.seconds = time.monotonic() - started
+        report(figures)
+    finally:
+        if args.keep:
+            say(f"Kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(asdict(figures), indent=2, default=str))
+    missed = [name for name, ok in figures.targets.items() if not ok]
+    return 1 if args.strict and missed else 0
+
+
+def _span(values) -> str:
+    values = list(values)
+    low, high = min(values), max(values)
+    return str(low) if low == high else f"{low}-{high}"
+
+
+def report(figures: Figures) -> None:
+    smallest, largest = figures.sizes[0], figures.sizes[-1]
+    same = figures.same_run
+    say()
+    say("Finder p95 by catalogue size")
+    for n in figures.sizes:
+        load = figures.finder_loads[n]
+        say(f"  N = {n:>6,}: p95 {load['p95_ms']:.1f} ms, {load['rps']:.1f} req/s")
+    say()
+    say("Targets")
+    ratio = same["finder"]["rps"] / same["healthz"]["rps"]
+    growth = figures.finder_p95_ms[largest] / figures.finder_p95_ms[smallest]
+    every_count = {count for counts in figures.queries_finder.values() for count in counts.values()}
+    peak = max(figures.peak_rss.values()) if figures.peak_rss else 0
+    weight = sum(figures.page_weight.values())
+    targets = {
+        "throughput": (
+            ratio >= THROUGHPUT_RATIO_TARGET,
+            f"finder throughput at N = {largest:,}: {same['finder']['rps']:.1f} req/s = "
+            f"{ratio:.2f} of /healthz's {same['healthz']['rps']:.1f}",
+            f">= {THROUGHPUT_RATIO_TARGET}",
+        ),
+        "queries": (
+            len(every_count) == 1,
+            f"queries per finder request: {_span(every_count)} over "
+            f"{sum(len(c) for c in figures.queries_finder.values())} requests at "
+            + ", ".join(f"N = {n:,}" for n in figures.queries_finder)
+            + " (results per request "
+            + _span(r for counts in figures.results.values() for r in counts.values())
+            + ")",
+            "the same for every N and number of results",
+        ),
+        "p95 growth": (
+            growth <= P95_GROWTH_TARGET,
+            f"finder p95 at N = {largest:,} / N = {smallest:,}: "
+            f"{figures.finder_p95_ms[largest]:.1f} / {figures.finder_p95_ms[smallest]:.1f} ms "
+            f"= {growth:.2f}x",
+            f"<= {P95_GROWTH_TARGET:g}x",
+        ),
+        "page weight": (
+            weight <= PAGE_WEIGHT_TARGET and not figures.fonts,
+            f"results page, gzipped: {weight:,} bytes ("
+            + ", ".join(
+                f"{path.split('?')[0]} {size:,}" for path, size in figures.page_weight.items()
+            )
+            + f"); web fonts: {', '.join(figures.fonts) or 'none'}",
+            f"<= {PAGE_WEIGHT_TARGET:,} bytes, no web fonts",
+        ),
+        "memory": (
+            0 < peak < RSS_TARGET,
+            f"peak RSS per worker at N = {largest:,}: "
+            + ", ".join(mib(value) for value in figures.peak_rss.values()),
+            f"< {mib(RSS_TARGET)}",
+        ),
+    }
+    for _name, (ok, text, target) in targets.items():
+        say(f"  {verdict(ok)}  {text}  [target {target}]")
+    figures.targets = {name: ok for name, (ok, _, _) in targets.items()}
+    say()
+    missed = [name for name, ok in figures.targets.items() if not ok]
+    say("All targets met." if not missed else f"Missed: {', '.join(missed)}.")
+    say(f"Total time: {figures.seconds:.0f} s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
