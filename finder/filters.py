@@ -170,6 +170,9 @@ class BusinessProfileForm(forms.Form):
         self.helper.form_method = "get"
         self.helper.disable_csrf = True
         self.helper.form_id = "finder-form"
+        # Land on the results: on a phone they sit below this long form. A page with
+        # errors has no #results, so it opens at the top, on the error summary.
+        self.helper.form_action = "#results"
         self.helper.error_summary = False  # the page shows it at the top
         self.helper.label_size = "s"
         self.helper.layout = Layout(
