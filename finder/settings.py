@@ -51,6 +51,20 @@ def env_positive_int(name: str, default: int) -> int:
     return value
 
 
+def env_non_negative_int(name: str, default: int) -> int:
+    """Read a whole number of at least 0 (0 usually switches the feature off)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number of at least 0.")
+    return value
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -75,6 +89,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # Only for its system check, which catches django-csp 3's CSP_* settings (ignored by 4).
+    "csp",
     "django_filters",
     "crispy_forms",
     "simple_history",
@@ -87,6 +103,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every response Django renders (CONTENT_SECURITY_POLICY).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -188,6 +206,60 @@ AXES_VERBOSE = False
 # The catalogue's YAML files are its source of truth; history is for seeing who changed
 # what, not for reverting past the files (a revert would also skip many-to-many fields).
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# --- HTTPS and security headers -----------------------------------------------------
+# Production (DEBUG off) is HTTPS-only by default; `manage.py check --deploy` passes with
+# these defaults and a test keeps it so. Each can be changed by its environment variable.
+
+# Plain-HTTP requests are redirected to HTTPS, except /healthz: a load balancer checks
+# each instance over plain HTTP on its private address, and a redirect would read as
+# "down". DJANGO_SECURE_SSL_REDIRECT=0 switches the redirect off (loopback benchmarks, or
+# a proxy that already redirects).
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Behind a proxy that ends TLS, Django sees plain HTTP; it may believe the proxy's
+# X-Forwarded-Proto only when told to, because a client can send that header too. Turn
+# this on only when the proxy always sets (overwrites) it.
+if env_bool("DJANGO_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# HSTS: browsers go straight to HTTPS for this long (a year) on later visits. Sent only
+# on HTTPS responses. Preload asks browsers to ship the rule built in; it takes effect
+# only once the domain is submitted to the preload list, and is hard to undo, so turn it
+# off (and shorten the time) for a first deployment on a domain you are unsure of.
+SECURE_HSTS_SECONDS = env_non_negative_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+
+# Session and CSRF cookies only travel over HTTPS in production (the admin login).
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+
+# Origins (scheme://host[:port]) allowed to POST, for the admin behind a proxy or on a
+# second name; Django already trusts the request's own host.
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# Stated rather than left to Django's defaults, so the tests pin what we rely on.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# No referrer at all to other sites: a finder URL carries the business's whole profile.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp 4): only our own scripts, styles, images and fonts;
+# no inline script or style (base.html loads site.css and the site.js module; the Django
+# admin needs no inline code either), no plugins, no framing, forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,
