@@ -23,6 +23,7 @@ imports this module.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -370,8 +371,9 @@ class ProgrammeRules:
     amount_max: int | None = None
 
     @classmethod
-    def from_programme(cls, programme) -> ProgrammeRules:
-        """The rules of a ``Programme`` instance.
+    def from_programme(cls, programme, *, today: datetime.date | None = None) -> ProgrammeRules:
+        """The rules of a ``Programme`` instance, with its status as on ``today``
+        (``Programme.effective_status``: past its closing date it is closed).
 
         Reads related objects through ``.all()`` only, so with
         ``Programme.objects.with_match_details()`` this costs no query.
@@ -383,7 +385,7 @@ class ProgrammeRules:
         return cls(
             slug=programme.slug,
             name=programme.name,
-            status=programme.status,
+            status=str(programme.effective_status(today)),
             summary=programme.summary,
             description=programme.description,
             places=tuple(
@@ -742,6 +744,8 @@ def evaluate(*, rules: ProgrammeRules, profile: BusinessProfile) -> Match:
     )
 
 
-def match_programme(programme, profile: BusinessProfile) -> Match:
+def match_programme(
+    programme, profile: BusinessProfile, *, today: datetime.date | None = None
+) -> Match:
     """``evaluate`` for a ``Programme`` instance; query-free after ``with_match_details()``."""
-    return evaluate(rules=ProgrammeRules.from_programme(programme), profile=profile)
+    return evaluate(rules=ProgrammeRules.from_programme(programme, today=today), profile=profile)

@@ -3,6 +3,8 @@ unknown flags (checked against the pure engine), ranking, and the page's query c
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from clusters.models import Place
@@ -59,6 +61,26 @@ def test_programme_queryset_visible_hides_closed_and_proposed_unless_asked(
     assert set(slugs(Programme.objects.visible(include_closed))) == expected
     profile = BusinessProfile(include_closed=include_closed)
     assert set(slugs(Programme.objects.for_finder(profile))) == expected
+
+
+def test_programme_queryset_treats_a_passed_closing_date_as_closed(geography):
+    today = datetime.date(2026, 6, 1)
+    make_programme(slug="closes-today", closes_on=today)
+    make_programme(slug="closed-yesterday", closes_on=today - datetime.timedelta(days=1))
+    make_programme(slug="no-date")
+    shown = {"closes-today", "no-date"}
+    assert set(slugs(Programme.objects.visible(today=today))) == shown
+    assert set(slugs(Programme.objects.open(today=today))) == shown
+    assert set(slugs(Programme.objects.for_finder(BusinessProfile(), today=today))) == shown
+
+    everything = Programme.objects.for_finder(BusinessProfile(include_closed=True), today=today)
+    assert {p.slug: p.is_open for p in everything} == {
+        "closes-today": 1,
+        "closed-yesterday": 0,
+        "no-date": 1,
+    }
+    fits = {p.slug: match_programme(p, BusinessProfile(), today=today).fit for p in everything}
+    assert fits == {"closes-today": ["Open now"], "closed-yesterday": [], "no-date": ["Open now"]}
 
 
 def test_programme_queryset_serving_finds_programmes_for_any_containing_place(geography):
