@@ -11,30 +11,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Q, prefetch_related_objects
 
 from finder.filters import FinderFilterSet
 from programmes.eligibility import BusinessProfile, Match, match_programme
 from programmes.models import Programme, ProgrammeRelation
+from programmes.querysets import match_detail_lookups
 
 PAGE_SIZE = 20
 NEAR_MISSES_SHOWN = 10
-
-# Everything explaining a result reads; fetched once for the page and the near misses.
-MATCH_DETAILS = (
-    "places",
-    "sectors",
-    "stages",
-    "support_types",
-    "providers",
-    "clusters__sectors",
-    Prefetch(
-        "relations",
-        queryset=ProgrammeRelation.objects.select_related("related").order_by(
-            "kind", "related__name"
-        ),
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -93,7 +78,7 @@ def run_search(filterset: FinderFilterSet, page_number: str | None) -> Search:
     near_list = list(matched.near_misses()[:NEAR_MISSES_SHOWN])
     near_count = counts["near"]
     page_list = list(page.object_list)
-    prefetch_related_objects(page_list + near_list, *MATCH_DETAILS)
+    prefetch_related_objects(page_list + near_list, *match_detail_lookups())
     return Search(
         profile=profile,
         page=page,

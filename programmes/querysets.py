@@ -102,6 +102,30 @@ def _total(flags: dict[str, Case | Value]) -> F | Value:
     return ZERO if total is None else total
 
 
+def match_detail_lookups() -> list[str | Prefetch]:
+    """The related rows explaining a match needs: places, sectors, stages, support types,
+    providers, clusters with their sectors, and each programme's relations with the
+    related programme (to point a closed programme to its successor). For
+    ``prefetch_related`` or ``prefetch_related_objects``."""
+    # Imported here: programmes.models imports this module to build its manager.
+    from programmes.models import ProgrammeRelation
+
+    return [
+        "places",
+        "sectors",
+        "stages",
+        "support_types",
+        "providers",
+        "clusters__sectors",
+        Prefetch(
+            "relations",
+            queryset=ProgrammeRelation.objects.select_related("related").order_by(
+                "kind", "related__name"
+            ),
+        ),
+    ]
+
+
 class ProgrammeQuerySet(SlugQuerySet):
     """Programmes, in the words of the business rules."""
 
@@ -230,22 +254,9 @@ class ProgrammeQuerySet(SlugQuerySet):
 
     def with_match_details(self) -> ProgrammeQuerySet:
         """Everything ``ProgrammeRules.from_programme`` and a results page read, fetched
-        in a fixed number of queries whatever the number of programmes: places, sectors,
-        stages, support types, providers, clusters with their sectors, and each
-        programme's relations with the related programme (to point a closed programme
-        to its successor)."""
-        # Imported here: programmes.models imports this module to build its manager.
-        from programmes.models import ProgrammeRelation
-
-        return self.prefetch_related(
-            "places",
-            "sectors",
-            "stages",
-            "support_types",
-            "providers",
-            "clusters__sectors",
-            Prefetch("relations", queryset=ProgrammeRelation.objects.select_related("related")),
-        )
+        in a fixed number of queries whatever the number of programmes (see
+        ``match_detail_lookups``)."""
+        return self.prefetch_related(*match_detail_lookups())
 
     # --- The public pages -------------------------------------------------------------
 
