@@ -105,12 +105,15 @@ class WholeNumberField(forms.Field):
         if not NUMBER.match(cleaned):
             example = "like 250000" if self.money else "like 12"
             raise ValidationError(f"Enter {self.noun} as a whole number, {example}", code="invalid")
-        number = int(cleaned)
-        if number > self.maximum:
+        # Compare lengths before converting: Python refuses int() of a string over 4,300
+        # digits (a ValueError, so a server error), and a number longer than the
+        # maximum is too big whatever its digits.
+        digits = cleaned.lstrip("0") or "0"
+        if len(digits) > len(str(self.maximum)) or int(digits) > self.maximum:
             raise ValidationError(
                 f"{self.noun.capitalize()} must be {self.maximum:,} or less", code="max"
             )
-        return number
+        return int(digits)
 
 
 class WholeNumberFilter(django_filters.Filter):
