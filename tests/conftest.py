@@ -35,6 +35,16 @@ def _skip_postgres_only(request: pytest.FixtureRequest) -> None:
         pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://... (CI does; see README)")
 
 
+@pytest.fixture(autouse=True)
+def _empty_finder_caches() -> None:
+    """The finder keeps the catalogue's vocabularies per process (finder/vocabulary.py).
+    Each test builds its own catalogue and rolls it back, which no signal reports, so
+    every test starts with an empty cache."""
+    from finder import vocabulary
+
+    vocabulary.clear()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
@@ -54,23 +64,24 @@ def _missing(*paths: str | Path) -> str | None:
     return None
 
 
-def _browser_unavailable(request: pytest.FixtureRequest) -> str | None:
+def _browser_unavailable(item: pytest.Item) -> str | None:
     missing = _missing(CHROMIUM, CHROMEDRIVER)
     if missing:
         return (
             f"needs Chromium and chromedriver ({missing}): apt-get install chromium "
             "chromium-driver, or set CHROMIUM and CHROMEDRIVER (see README)"
         )
-    if "axe" in request.fixturenames and not AXE_JS.is_file():
+    if "axe" in getattr(item, "fixturenames", ()) and not AXE_JS.is_file():
         return f"needs axe-core ({AXE_JS} is missing): run npm ci (see README)"
     return None
 
 
-@pytest.fixture(autouse=True)
-def _skip_browser_tests_without_a_browser(request: pytest.FixtureRequest) -> None:
-    if not request.node.get_closest_marker("browser"):
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip a browser test where there is no browser, before any fixture starts one; under
+    FINDER_BROWSER_TESTS=1 (CI) fail it instead, so a missing install cannot pass."""
+    if not item.get_closest_marker("browser"):
         return
-    reason = _browser_unavailable(request)
+    reason = _browser_unavailable(item)
     if reason is None:
         return
     if BROWSER_REQUIRED:
