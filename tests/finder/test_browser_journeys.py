@@ -204,6 +204,21 @@ def test_admin_login_and_its_scripts_work_under_the_policy(
     assert int(total.get_attribute("value")) == forms_before + 1
     # Calendar shortcuts beside the date fields (DateTimeShortcuts.js).
     assert browser.find_elements(By.CSS_SELECTOR, ".field-last_verified .datetimeshortcuts")
+    # Opening the autocomplete asks the server for choices and draws a dropdown (select2
+    # builds its markup from strings: a style attribute in them would break the policy).
+    browser.find_element(By.CSS_SELECTOR, ".field-providers .select2-selection").click()
+    WebDriverWait(browser, 5).until(
+        lambda d: (
+            d.find_elements(By.CSS_SELECTOR, ".select2-results__message")
+            or d.find_elements(By.CSS_SELECTOR, ".select2-results__option")
+        )
+    )
+    press(browser, Keys.ESCAPE)
+    # Show and hide the navigation sidebar (nav_sidebar.js).
+    main = browser.find_element(By.ID, "main")
+    shown = "shifted" in main.get_attribute("class")
+    browser.find_element(By.ID, "toggle-nav-sidebar").click()
+    assert ("shifted" in main.get_attribute("class")) is not shown
 
 
 def test_browser_console_reports_what_the_policy_blocks(_chromium, live_server, db) -> None:
