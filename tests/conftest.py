@@ -122,6 +122,7 @@ def browser(_chromium) -> Iterator:
     """The shared browser, signed out and with an empty console log; the test fails if
     any page it opened broke the Content-Security-Policy."""
     _chromium.delete_all_cookies()
+    _chromium.set_window_size(1280, 1024)
     _chromium.get_log("browser")  # reading the log empties it
     yield _chromium
     violations = csp_violations(_chromium)

@@ -84,8 +84,16 @@ def readable(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# A desk and a phone: target sizes, reflow and overlap depend on the layout.
+VIEWPORTS = {"desktop": (1280, 1024), "phone": (375, 812)}
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize(("kind", "path"), PAGES, ids=[page[0] for page in PAGES])
-def test_page_has_no_wcag_violations(browser, live_server, live_catalogue, axe, kind, path):
+def test_page_has_no_wcag_violations(
+    browser, live_server, live_catalogue, axe, kind, path, viewport
+):
+    browser.set_window_size(*VIEWPORTS[viewport])
     browser.get(live_server.url + path)
     # Check a real page was reached, not an error page standing in for it.
     assert browser.find_element(By.TAG_NAME, "h1").text
@@ -94,9 +102,9 @@ def test_page_has_no_wcag_violations(browser, live_server, live_catalogue, axe, 
 
     violations = run_axe(browser, axe)
 
-    record("axe-core: pages checked", 1)
+    record("axe-core: page views checked (pages x viewports)", 1)
     record("axe-core: violations found", sum(len(rule["nodes"]) for rule in violations))
-    assert violations == [], f"{kind} ({path}):\n{readable(violations)}"
+    assert violations == [], f"{kind} ({path}, {viewport}):\n{readable(violations)}"
 
 
 def test_axe_finds_a_violation_on_a_broken_page(browser, live_server, live_catalogue, axe):
