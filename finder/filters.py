@@ -18,9 +18,8 @@ from crispy_forms.layout import Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 
-from clusters.models import Place, Sector
+from finder import vocabulary
 from programmes.eligibility import BusinessProfile
-from programmes.models import Stage, SupportType
 
 # Fields that take one value; a second value would mean a silently different search.
 SINGLE_VALUED = (
@@ -40,37 +39,24 @@ MAX_EMPLOYEES = 10_000_000
 MAX_POUNDS = 1_000_000_000_000  # £1 trillion: far above any real business, within bigint
 NUMBER = re.compile(r"^[0-9]+$")
 
-# Place kinds in the order a business owner looks for them.
-PLACE_GROUPS = [
-    (Place.Kind.LOCAL_AUTHORITY, "Local authority areas"),
-    (Place.Kind.COUNTY, "Counties"),
-    (Place.Kind.COMBINED_AUTHORITY, "Combined authorities"),
-    (Place.Kind.LEP_AREA, "Local enterprise partnership areas"),
-    (Place.Kind.REGION, "Regions"),
-    (Place.Kind.NATION, "Nations"),
-]
+# The choices come from a per-process cache of the vocabularies (finder/vocabulary.py):
+# they change only when the catalogue does, and the form needs them on every request.
 
 
 def place_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    places = Place.objects.order_by("name").values_list("kind", "slug", "name")
-    groups = []
-    for kind, label in PLACE_GROUPS:
-        options = [(slug, name) for place_kind, slug, name in places if place_kind == kind]
-        if options:
-            groups.append((label, options))
-    return groups
+    return [(label, list(options)) for label, options in vocabulary.current().places]
 
 
 def sector_choices() -> list[tuple[str, str]]:
-    return list(Sector.objects.order_by("name").values_list("slug", "name"))
+    return list(vocabulary.current().sectors)
 
 
 def stage_choices() -> list[tuple[str, str]]:
-    return list(Stage.objects.order_by("position").values_list("slug", "name"))
+    return list(vocabulary.current().stages)
 
 
 def support_choices() -> list[tuple[str, str]]:
-    return list(SupportType.objects.order_by("position", "name").values_list("slug", "name"))
+    return list(vocabulary.current().support_types)
 
 
 class WholeNumberField(forms.Field):
@@ -305,8 +291,11 @@ class FinderFilterSet(django_filters.FilterSet):
         return names
 
     def filter_queryset(self, queryset):
-        """Match the whole profile in the database first, then let each filter narrow."""
-        return super().filter_queryset(queryset.for_finder(self.profile))
+        """Match the whole profile in the database first, then let each filter narrow.
+        The profile's matches before narrowing stay on ``profile_matches``: the facet
+        counts are read from them without building the query again."""
+        self.profile_matches = queryset.for_finder(self.profile)
+        return super().filter_queryset(self.profile_matches)
 
     def matched_by_profile(self, queryset, name: str, value):
         """Already applied, with every other criterion, by ``for_finder``."""
@@ -334,7 +323,7 @@ def profile_from(data: dict, names: dict[str, str] | None = None) -> BusinessPro
     return BusinessProfile(
         location=location,
         location_name=names.get("location"),
-        location_within=Place.objects.containing(location) if location else frozenset(),
+        location_within=vocabulary.current().containing(location) if location else frozenset(),
         sector=data.get("sector") or None,
         sector_name=names.get("sector"),
         stage=data.get("stage") or None,

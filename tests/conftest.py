@@ -35,6 +35,16 @@ def _skip_postgres_only(request: pytest.FixtureRequest) -> None:
         pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://... (CI does; see README)")
 
 
+@pytest.fixture(autouse=True)
+def _empty_finder_caches() -> None:
+    """The finder keeps the catalogue's vocabularies per process (finder/vocabulary.py).
+    Each test builds its own catalogue and rolls it back, which no signal reports, so
+    every test starts with an empty cache."""
+    from finder import vocabulary
+
+    vocabulary.clear()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0

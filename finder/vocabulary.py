@@ -1,0 +1,118 @@
+"""The catalogue's vocabularies as the finder needs them on every request — the place,
+sector, stage and support-type choices of the form, and which places contain which —
+read from the database once per process and kept until the catalogue changes.
+
+They change only when content staff load the catalogue or edit it in the admin, yet the
+form reads all four lists and the place containment table on every search. Rules:
+
+* A change saved in this process (the admin, a command, a test) empties the cache at
+  once: any save or delete of a place, sector, stage or support type, and any change to
+  which places contain which.
+* Another process's change (``load_catalogue`` run from a shell, an edit made through a
+  different app server) is seen within ``MAX_AGE_SECONDS``: the cache is read again
+  after that long whatever happened. A place added elsewhere can therefore be refused
+  by the form for up to that long; nothing is ever matched against vanished data,
+  because a search reads the programmes themselves from the database.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from clusters.models import Place, Sector
+from programmes.models import Stage, SupportType
+
+MAX_AGE_SECONDS = 60.0
+
+# Place kinds in the order a business owner looks for them, with the group labels the
+# location list shows.
+PLACE_GROUPS = [
+    (Place.Kind.LOCAL_AUTHORITY, "Local authority areas"),
+    (Place.Kind.COUNTY, "Counties"),
+    (Place.Kind.COMBINED_AUTHORITY, "Combined authorities"),
+    (Place.Kind.LEP_AREA, "Local enterprise partnership areas"),
+    (Place.Kind.REGION, "Regions"),
+    (Place.Kind.NATION, "Nations"),
+]
+
+Choices = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """One reading of the vocabularies. Immutable: requests share it."""
+
+    places: tuple[tuple[str, Choices], ...]
+    sectors: Choices
+    stages: Choices
+    support_types: Choices
+    parents: dict[str, frozenset[str]]
+
+    def containing(self, slug: str) -> frozenset[str]:
+        """The slug of this place and of every place containing it, however indirectly
+        (as ``Place.objects.containing``, without a query)."""
+        found = {slug}
+        todo = [slug]
+        while todo:
+            # ``found`` guards against a loop in bad data (A inside B inside A).
+            for parent in self.parents.get(todo.pop(), ()):
+                if parent not in found:
+                    found.add(parent)
+                    todo.append(parent)
+        return frozenset(found)
+
+
+_lock = threading.Lock()
+_current: Vocabulary | None = None
+_read_at = 0.0
+
+
+def current() -> Vocabulary:
+    """The vocabularies, from the cache when it is fresh (see the module docstring)."""
+    global _current, _read_at
+    vocabulary = _current
+    if vocabulary is not None and time.monotonic() - _read_at < MAX_AGE_SECONDS:
+        return vocabulary
+    with _lock:
+        vocabulary = read()
+        _current, _read_at = vocabulary, time.monotonic()
+    return vocabulary
+
+
+def clear(**kwargs) -> None:
+    """Forget the cached vocabularies; the next request reads them again."""
+    global _current
+    _current = None
+
+
+def read() -> Vocabulary:
+    """Read the vocabularies from the database: five queries."""
+    places = Place.objects.order_by("name").values_list("kind", "slug", "name")
+    groups = []
+    for kind, label in PLACE_GROUPS:
+        options = tuple((slug, name) for place_kind, slug, name in places if place_kind == kind)
+        if options:
+            groups.append((label, options))
+    parents: dict[str, set[str]] = {}
+    edges = Place.parents.through.objects.values_list("from_place__slug", "to_place__slug")
+    for child, parent in edges:
+        parents.setdefault(child, set()).add(parent)
+    return Vocabulary(
+        places=tuple(groups),
+        sectors=tuple(Sector.objects.order_by("name").values_list("slug", "name")),
+        stages=tuple(Stage.objects.order_by("position").values_list("slug", "name")),
+        support_types=tuple(
+            SupportType.objects.order_by("position", "name").values_list("slug", "name")
+        ),
+        parents={child: frozenset(slugs) for child, slugs in parents.items()},
+    )
+
+
+for _model in (Place, Sector, Stage, SupportType):
+    post_save.connect(clear, sender=_model, dispatch_uid=f"finder-vocabulary-save-{_model}")
+    post_delete.connect(clear, sender=_model, dispatch_uid=f"finder-vocabulary-delete-{_model}")
+m2m_changed.connect(clear, sender=Place.parents.through, dispatch_uid="finder-vocabulary-parents")
