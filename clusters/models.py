@@ -122,9 +122,7 @@ class Place(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=30, choices=Kind)
-    parents = models.ManyToManyField(
-        "self", symmetrical=False, related_name="children", blank=True
-    )
+    parents = models.ManyToManyField("self", symmetrical=False, related_name="children", blank=True)
     description = models.TextField(blank=True)
 
     objects = PlaceManager()
@@ -185,12 +183,8 @@ class Cluster(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
     summary = models.TextField()
-    output_min_m = models.PositiveIntegerField(
-        "additional output from (£m)", null=True, blank=True
-    )
-    output_max_m = models.PositiveIntegerField(
-        "additional output to (£m)", null=True, blank=True
-    )
+    output_min_m = models.PositiveIntegerField("additional output from (£m)", null=True, blank=True)
+    output_max_m = models.PositiveIntegerField("additional output to (£m)", null=True, blank=True)
     jobs_min = models.PositiveIntegerField("additional jobs from", null=True, blank=True)
     jobs_max = models.PositiveIntegerField("additional jobs to", null=True, blank=True)
     growth_basis = models.TextField(

@@ -5,7 +5,7 @@ import os
 
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
-from finder.settings import *  # noqa: E402,F403
+from finder.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

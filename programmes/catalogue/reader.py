@@ -455,10 +455,7 @@ def _check_references(
     for by_slug in entries.values():
         for entry in by_slug.values():
             for ref in entry.refs:
-                if (
-                    ref.slug not in entries[ref.target]
-                    and (ref.target, ref.slug) not in unreadable
-                ):
+                if ref.slug not in entries[ref.target] and (ref.target, ref.slug) not in unreadable:
                     problems.append(
                         Problem(
                             entry.path,

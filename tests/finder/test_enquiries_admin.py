@@ -166,7 +166,10 @@ def test_enquiry_admin_shows_matches_with_reasons(client, adviser, catalogue):
     grant = matches["growth-grant"]
     assert f"<strong>{Level.ELIGIBLE.label}</strong>" in grant
     assert change_url(catalogue.growth_grant) in grant
-    assert '<li data-outcome="met"><strong>Met:</strong> Open to businesses in West Midlands Combined Authority' in grant
+    assert (
+        '<li data-outcome="met"><strong>Met:</strong> Open to businesses in West Midlands Combined Authority'
+        in grant
+    )
     assert "you have 40" in grant
     assert "you are looking for £500,000" in grant
     assert 'data-outcome="unmet"' not in grant
@@ -176,7 +179,10 @@ def test_enquiry_admin_shows_matches_with_reasons(client, adviser, catalogue):
     assert 'data-programme="growth-grant"' not in near_misses
     leaders = matches["digital-leaders"]
     assert f"<strong>{Level.NEAR_MISS.label}</strong>" in leaders
-    assert '<li data-outcome="unmet"><strong>Not met:</strong> For businesses in Digital; you are in Manufacturing.</li>' in leaders
+    assert (
+        '<li data-outcome="unmet"><strong>Not met:</strong> For businesses in Digital; you are in Manufacturing.</li>'
+        in leaders
+    )
 
 
 def test_enquiry_admin_matches_follow_the_saved_profile(client, adviser, catalogue):
@@ -225,7 +231,10 @@ def test_enquiry_admin_changelist_lists_searches_and_filters(client, adviser, ca
     brindley = make_enquiry(catalogue)
     make_referral(brindley, catalogue.growth_grant, status="accepted")
     other = make_enquiry(
-        catalogue, business_name="Trent Textiles", email="jo@trent.example", location=catalogue.nottingham
+        catalogue,
+        business_name="Trent Textiles",
+        email="jo@trent.example",
+        location=catalogue.nottingham,
     )
     client.force_login(adviser)
 

@@ -74,9 +74,15 @@ def test_catalogue_report_lists_stale_and_lapsed_programmes(programmes, capsys):
     out = report(capsys=capsys)
     assert "Not verified in the last 6 months" in out
     assert section(out, "Not verified") == ["stale-and-lapsed", "stale-scheme"]
-    assert section(out, "Still marked open") == ["lapsed-loan", "soon-programme", "stale-and-lapsed"]
+    assert section(out, "Still marked open") == [
+        "lapsed-loan",
+        "soon-programme",
+        "stale-and-lapsed",
+    ]
     cutoff = review.months_before(timezone.localdate(), 6)
-    assert f"Not verified in the last 6 months (last verified before {cutoff:%-d %B %Y}): 2\n" in out
+    assert (
+        f"Not verified in the last 6 months (last verified before {cutoff:%-d %B %Y}): 2\n" in out
+    )
     assert "Still marked open or opening soon after the closing date: 3\n" in out
     # A programme in both lists counts once.
     assert "4 programmes of 8 need review." in out

@@ -31,9 +31,7 @@ def editor(django_user_model):
     return editor_user(django_user_model)
 
 
-def test_history_programme_change_in_the_admin_keeps_old_and_new_values(
-    client, editor, catalogue
-):
+def test_history_programme_change_in_the_admin_keeps_old_and_new_values(client, editor, catalogue):
     grant = catalogue.growth_grant
     client.force_login(editor)
     data = form_data(client.get(change_url(grant)))
