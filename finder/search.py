@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet, Window, prefetch_related_objects
+from django.db.models import Count, QuerySet, Window
 
 from finder.filters import FinderFilterSet
 from programmes.eligibility import BusinessProfile, Match, match_programme
@@ -84,34 +84,44 @@ def run_search(filterset: FinderFilterSet, page_number: str | None) -> Search:
     """Run a search for a valid FilterSet. ``page_number`` may be anything the user
     typed: a page that does not exist shows the nearest one.
 
-    Two queries decide the lists, each also counting its whole list (a window count,
-    computed in the same pass over the catalogue that sorts it); then one query per
-    kind of detail explains the programmes shown.
+    Two narrow queries decide the lists — the ids of the page of results and of the
+    near misses shown, each with the size of its whole list (a window count, taken in
+    the pass over the catalogue that sorts it) — then one query reads those programmes
+    and one per kind of detail explains them.
     """
     profile = filterset.profile
     matched = filterset.qs
-    page = _results_page(matched.eligible_or_possible(), page_number)
-    page_list = list(page.object_list)
-    near_list = list(_with_total(matched.near_misses())[:NEAR_MISSES_SHOWN])
-    near_count = near_list[0].listed if near_list else 0
-    prefetch_related_objects(page_list + near_list, *match_detail_lookups())
+    page, page_ids = _results_page(matched.eligible_or_possible(), page_number)
+    near_ids, near_count = _ranked_ids(matched.near_misses(), 0, NEAR_MISSES_SHOWN)
+    shown = _programmes(page_ids + near_ids)
+    page.object_list = [shown[pk] for pk in page_ids]
+    near_list = [shown[pk] for pk in near_ids]
     return Search(
         profile=profile,
         page=page,
-        results=[Result(p, match_programme(p, profile)) for p in page_list],
+        results=[Result(p, match_programme(p, profile)) for p in page.object_list],
         near_misses=[Result(p, match_programme(p, profile)) for p in near_list],
         near_miss_count=near_count,
         profile_matches=filterset.profile_matches,
     )
 
 
-def _with_total(queryset: QuerySet) -> QuerySet:
-    """Annotate ``listed``: how many rows the whole list has, however it is sliced."""
-    return queryset.annotate(listed=Window(Count("pk")))
+def _ranked_ids(ranked: QuerySet, start: int, stop: int) -> tuple[list[int], int]:
+    """The ids from ``start`` to ``stop`` of a ranked list, and how long the whole list
+    is. Only the id leaves the database: the ranking is computed there for every
+    programme, but no row is widened with text it would only sort and throw away."""
+    rows = list(ranked.annotate(listed=Window(Count("pk"))).values_list("pk", "listed")[start:stop])
+    return [pk for pk, _ in rows], (rows[0][1] if rows else 0)
 
 
-def _results_page(results: QuerySet, page_number: str | None) -> Page:
-    """The page of results asked for, read with the number of results in one query.
+def _programmes(ids: list[int]) -> dict[int, Programme]:
+    """The programmes shown, with everything explaining a match reads."""
+    return Programme.objects.filter(pk__in=ids).prefetch_related(*match_detail_lookups()).in_bulk()
+
+
+def _results_page(results: QuerySet, page_number: str | None) -> tuple[Page, list[int]]:
+    """The page of results asked for and the ids on it, read with the number of results
+    in one query.
 
     A page that exists (the usual case: page 1, or a "next" link) costs that one query.
     Anything else — not a number, below 1, past the last page — is counted first and
@@ -125,9 +135,11 @@ def _results_page(results: QuerySet, page_number: str | None) -> Page:
     # offset beyond a 64-bit integer.)
     if number is not None and 1 <= number <= MAX_DIRECT_PAGE:
         start = (number - 1) * PAGE_SIZE
-        rows = list(_with_total(results)[start : start + PAGE_SIZE])
-        if rows or number == 1:
-            paginator = CountedPaginator(results, PAGE_SIZE, count=rows[0].listed if rows else 0)
-            return Page(rows, number, paginator)
-    paginator = CountedPaginator(results, PAGE_SIZE, count=results.count())
-    return paginator.get_page(page_number)
+        ids, count = _ranked_ids(results, start, start + PAGE_SIZE)
+        if ids or number == 1:
+            return Page(ids, number, CountedPaginator(results, PAGE_SIZE, count=count)), ids
+    page = CountedPaginator(results, PAGE_SIZE, count=results.count()).get_page(page_number)
+    if not page.paginator.count:
+        return page, []
+    ids, _ = _ranked_ids(results, page.start_index() - 1, page.end_index())
+    return page, ids

@@ -118,8 +118,9 @@ def test_run_search_facet_counts_ignore_the_support_asked_for(client, many) -> N
 
 def test_api_does_not_read_the_facet_counts(client, many, django_assert_num_queries) -> None:
     client.get(API, {"location": "coventry"})  # fills the vocabulary cache
-    # The page and the near misses with their counts, then eight kinds of detail
-    # (see tests/finder/test_views.py): no facet counts, which only the page shows.
-    with django_assert_num_queries(10):
+    # The ids of the page and of the near misses with their counts, those programmes
+    # and eight kinds of detail (see tests/finder/test_views.py): no facet counts,
+    # which only the page shows.
+    with django_assert_num_queries(11):
         response = client.get(API, {"location": "coventry"})
     assert response.json()["count"] == 45

@@ -239,11 +239,12 @@ def _finder_queries(client, django_assert_num_queries, count: int) -> None:
     # (finder/vocabulary.py); this first search fills that cache.
     client.get(HOME, params)
     # The queries of one search, whatever the number of results:
-    #  1    the page of results, with how many results there are
-    #  2    the near misses shown, with how many there are
-    #  3-10 their details, once for both lists: places, sectors, stages, support types,
+    #  1    the ids on the page of results, with how many results there are
+    #  2    the ids of the near misses shown, with how many there are
+    #  3    those programmes
+    #  4-11 their details, once for both lists: places, sectors, stages, support types,
     #       providers, clusters, the clusters' sectors, relations with the related programme
-    # 11    the facet counts for each kind of support
+    # 12    the facet counts for each kind of support
     with django_assert_num_queries(count):
         response = client.get(HOME, params)
     assert response.status_code == 200
@@ -252,7 +253,7 @@ def _finder_queries(client, django_assert_num_queries, count: int) -> None:
 def test_home_query_count_does_not_grow_with_the_results(
     client, catalogue, django_assert_num_queries
 ) -> None:
-    _finder_queries(client, django_assert_num_queries, 11)
+    _finder_queries(client, django_assert_num_queries, 12)
     places = make_geography()
     for number in range(30):
         make_programme(
@@ -265,7 +266,7 @@ def test_home_query_count_does_not_grow_with_the_results(
             clusters=["a-cluster"],
             amount_max=100_000 if number % 2 else None,
         ).relations.create(related=catalogue["fund"], kind="part-of")
-    _finder_queries(client, django_assert_num_queries, 11)
+    _finder_queries(client, django_assert_num_queries, 12)
 
 
 def test_home_url_carries_the_whole_search(client, catalogue) -> None:
