@@ -151,10 +151,14 @@ class BusinessProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Read each vocabulary once: callable choices would query again on every use.
+        # Read each vocabulary once: callable choices would be called on every use.
+        # django-filter's fields add their empty option ("Choose a place") as they
+        # iterate, so it is left out here or it would be added a second time.
         for form_field in self.fields.values():
             if isinstance(form_field, forms.ChoiceField):
-                form_field.choices = list(form_field.choices)
+                form_field.choices = [
+                    choice for choice in form_field.choices if choice[0] != ""
+                ]
         self.helper = FormHelper(self)
         self.helper.form_method = "get"
         self.helper.disable_csrf = True

@@ -59,6 +59,14 @@ def test_home_without_a_search_shows_the_form_and_no_results(client, catalogue) 
     assert response.context["search"] is None
 
 
+def test_home_offers_each_place_and_sector_once_with_one_empty_option(client, catalogue) -> None:
+    html = client.get(HOME).content.decode()
+
+    assert html.count("Choose a place") == 1
+    assert html.count("Choose a sector") == 1
+    assert html.count('value="coventry"') == 1
+
+
 def test_home_search_shows_results_near_misses_and_reasons(client, catalogue) -> None:
     response = client.get(HOME, {"location": "coventry", "funding": "3000000", "employees": "25"})
 
