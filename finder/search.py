@@ -55,6 +55,22 @@ class Search:
     def count(self) -> int:
         return self.page.paginator.count
 
+    @property
+    def page_links(self) -> list[int | None]:
+        """The pagination, left to right: the first and last pages and those next to
+        the current one as numbers, and None for the ellipsis standing in for the pages
+        two away from it. Worked out from the few pages that can appear, so a search
+        with hundreds of pages costs no more to show than one with three."""
+        current, last = self.page.number, self.page.paginator.num_pages
+        candidates = {1, last, *range(current - 2, current + 3)}
+        links: list[int | None] = []
+        for number in sorted(n for n in candidates if 1 <= n <= last):
+            if abs(number - current) == 2 and number not in (1, last):
+                links.append(None)
+            else:
+                links.append(number)
+        return links
+
     @cached_property
     def support_counts(self) -> dict[str, int]:
         """How many programmes the business matches for each kind of support, before

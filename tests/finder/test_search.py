@@ -4,7 +4,10 @@ pages that do not exist, and facet counts read only when a page shows them."""
 from __future__ import annotations
 
 import pytest
+from django.core.paginator import Paginator
 
+from finder.search import Search
+from programmes.eligibility import BusinessProfile
 from programmes.models import Programme
 from tests.factories import make_geography, make_programme, make_support_type
 
@@ -124,3 +127,40 @@ def test_api_does_not_read_the_facet_counts(client, many, django_assert_num_quer
     with django_assert_num_queries(11):
         response = client.get(API, {"location": "coventry"})
     assert response.json()["count"] == 45
+
+
+def _shown_by_rule(current: int, last: int) -> list[int | None]:
+    """The pagination rule, page by page: first, last, current and its neighbours as
+    numbers; the pages two away from the current one as an ellipsis (None)."""
+    shown: list[int | None] = []
+    for number in range(1, last + 1):
+        if number in (1, last, current) or abs(number - current) == 1:
+            shown.append(number)
+        elif abs(number - current) == 2:
+            shown.append(None)
+    return shown
+
+
+@pytest.mark.parametrize("last", range(1, 13))
+def test_search_page_links_follow_the_pagination_rule(last) -> None:
+    paginator = Paginator(range(last * 20), 20)
+    for current in range(1, last + 1):
+        search = Search(
+            profile=BusinessProfile(),
+            page=paginator.page(current),
+            results=[],
+            near_misses=[],
+            near_miss_count=0,
+            profile_matches=Programme.objects.none(),
+        )
+        assert search.page_links == _shown_by_rule(current, last), (current, last)
+
+
+def test_home_shows_pagination_around_the_current_page(client, many) -> None:
+    html = client.get(HOME, {"location": "coventry", "page": "2"}).content.decode()
+
+    assert 'aria-label="Page 1"' in html
+    assert 'aria-label="Page 2" aria-current="page"' in html
+    assert 'aria-label="Page 3"' in html
+    assert "govuk-pagination__item--ellipses" not in html
+    assert 'rel="prev"' in html and 'rel="next"' in html
