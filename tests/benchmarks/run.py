@@ -163,7 +163,8 @@ def prepare() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    if connection.vendor != "sqlite" and connection.introspection.table_names():
+    # A new temporary SQLite file has no tables; a BENCH_DATABASE_URL must not either.
+    if connection.introspection.table_names():
         raise SystemExit(
             "BENCH_DATABASE_URL names a database that already has tables; the benchmark "
             "only runs on an empty, throwaway database."
@@ -632,7 +633,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             most = max(sample, key=lambda q: counts.results[q])
             say(
                 f"  queries per request over {len(sample)} profiles: finder "
-                f"{_span(counts.finder.values())}, API {_span(counts.api.values())}; "
+                f"{_tally(counts.finder.values())}, API {_tally(counts.api.values())}; "
                 f"fewest results ({counts.results[fewest]}): {counts.finder[fewest]}, "
                 f"most results ({counts.results[most]}): {counts.finder[most]}"
             )
@@ -674,6 +675,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if args.strict and missed else 0
 
 
+def _tally(values) -> str:
+    """ "12 (x20), 5 (x2)": each number of queries, most first, with how many made it."""
+    counts = Counter(values)
+    return ", ".join(f"{value} (x{times})" for value, times in sorted(counts.items(), reverse=True))
+
+
 def _span(values) -> str:
     values = list(values)
     low, high = min(values), max(values)
@@ -692,7 +699,11 @@ def report(figures: Figures) -> None:
     say("Targets")
     ratio = same["finder"]["rps"] / same["healthz"]["rps"]
     growth = figures.finder_p95_ms[largest] / figures.finder_p95_ms[smallest]
-    every_count = {count for counts in figures.queries_finder.values() for count in counts.values()}
+    # The bound on queries per request must not move with N, and the search with the
+    # most results must not need more than any other. (A search with nothing to show
+    # makes fewer: there are no details to read.)
+    most_queries = {n: max(counts.values()) for n, counts in figures.queries_finder.items()}
+    richest = max(figures.results[largest], key=figures.results[largest].get)
     peak = max(figures.peak_rss.values()) if figures.peak_rss else 0
     weight = sum(figures.page_weight.values())
     targets = {
@@ -703,14 +714,13 @@ def report(figures: Figures) -> None:
             f">= {THROUGHPUT_RATIO_TARGET}",
         ),
         "queries": (
-            len(every_count) == 1,
-            f"queries per finder request: {_span(every_count)} over "
-            f"{sum(len(c) for c in figures.queries_finder.values())} requests at "
-            + ", ".join(f"N = {n:,}" for n in figures.queries_finder)
-            + " (results per request "
-            + _span(r for counts in figures.results.values() for r in counts.values())
-            + ")",
-            "the same for every N and number of results",
+            len(set(most_queries.values())) == 1
+            and figures.queries_finder[largest][richest] == most_queries[largest],
+            "queries per finder request, at most: "
+            + ", ".join(f"{count} at N = {n:,}" for n, count in most_queries.items())
+            + f"; the search with the most results ({figures.results[largest][richest]:,}"
+            f" at N = {largest:,}) makes {figures.queries_finder[largest][richest]}",
+            "one bound for every N and number of results",
         ),
         "p95 growth": (
             growth <= P95_GROWTH_TARGET,
