@@ -23,11 +23,10 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from clusters.models import SlugQuerySet
@@ -232,11 +231,7 @@ class ProgrammeQuerySet(SlugQuerySet):
         qs = qs._search(profile.q)
         qs = qs.annotate(
             fit_score=F("support_wanted") * FIT_SUPPORT
-            + Case(
-                When(sector_fit=2, then=Value(FIT_SECTOR)),
-                When(sector_fit=1, then=Value(FIT_CLUSTER)),
-                default=ZERO,
-            )
+            + self._sector_points(profile)
             + F("place_rank") * FIT_PLACE
             + F("is_open") * FIT_OPEN
             + F("text_rank")
@@ -413,49 +408,69 @@ class ProgrammeQuerySet(SlugQuerySet):
         flags["growth_unknown"] = growth_unknown
         return {name: flags[name] for name in UNKNOWN_FLAGS}
 
-    def _support_wanted(self, profile: BusinessProfile) -> Subquery | Value:
+    def _support_wanted(self, profile: BusinessProfile) -> F | Value:
+        """How many of the kinds of support the user wants the programme offers: one
+        hashed membership test per kind wanted, not a count run per programme."""
         if not profile.support:
             return ZERO
-        through = self.model.support_types.through
-        offered = (
-            through.objects.filter(
-                programme=OuterRef("pk"), supporttype__slug__in=sorted(profile.support)
-            )
-            .order_by()
-            .values("programme")
-            .annotate(count=Count("pk"))
-            .values("count")
+        total = None
+        for slug in sorted(profile.support):
+            offered = _flag(self._links("support_types", supporttype__slug=slug))
+            total = offered if total is None else total + offered
+        return total
+
+    def _sector_conditions(self, profile: BusinessProfile) -> tuple[Q, Q]:
+        """Made for the user's sector; serving a cluster that covers it."""
+        return (
+            self._links("sectors", sector__slug=profile.sector),
+            self._links("clusters", cluster__sectors__slug=profile.sector),
         )
-        return Coalesce(Subquery(offered, output_field=IntegerField()), ZERO)
 
     def _sector_fit(self, profile: BusinessProfile) -> Case | Value:
         if not profile.sector:
             return ZERO
+        own, cluster = self._sector_conditions(profile)
         return Case(
-            When(self._links("sectors", sector__slug=profile.sector), then=Value(2)),
-            When(self._links("clusters", cluster__sectors__slug=profile.sector), then=ONE),
+            When(own, then=Value(2)),
+            When(cluster, then=ONE),
             default=ZERO,
             output_field=IntegerField(),
         )
 
-    def _place_rank(self, profile: BusinessProfile) -> Coalesce | Value:
-        if not profile.location:
+    def _sector_points(self, profile: BusinessProfile) -> Case | Value:
+        """``sector_fit`` in ranking points, from the same conditions: written out again
+        rather than read from ``sector_fit``, which SQL would evaluate once per WHEN."""
+        if not profile.sector:
             return ZERO
-        through = self.model.places.through
-        rank = Case(
-            *(When(place__kind=kind, then=Value(rank)) for kind, rank in PLACE_KIND_RANK.items()),
+        own, cluster = self._sector_conditions(profile)
+        return Case(
+            When(own, then=Value(FIT_SECTOR)),
+            When(cluster, then=Value(FIT_CLUSTER)),
             default=ZERO,
             output_field=IntegerField(),
         )
-        closest = (
-            through.objects.filter(
-                programme=OuterRef("pk"), place__slug__in=sorted(profile.location_within)
-            )
-            .annotate(rank=rank)
-            .order_by("-rank")
-            .values("rank")[:1]
+
+    def _place_rank(self, profile: BusinessProfile) -> Case | Value:
+        """The most local of the programme's places that contain the user's place, by
+        ``PLACE_KIND_RANK``: tested level by level, most local first, each a hashed
+        membership test rather than a sorted lookup run per programme."""
+        if not profile.location:
+            return ZERO
+        within = sorted(profile.location_within)
+        levels: dict[int, list[str]] = {}
+        for kind, rank in PLACE_KIND_RANK.items():
+            levels.setdefault(rank, []).append(kind)
+        return Case(
+            *(
+                When(
+                    self._links("places", place__slug__in=within, place__kind__in=kinds),
+                    then=Value(rank),
+                )
+                for rank, kinds in sorted(levels.items(), reverse=True)
+            ),
+            default=ZERO,
+            output_field=IntegerField(),
         )
-        return Coalesce(Subquery(closest, output_field=IntegerField()), ZERO)
 
     def _search(self, q: str) -> ProgrammeQuerySet:
         """Keep only programmes matching ``q`` and annotate ``text_rank``; without ``q``
