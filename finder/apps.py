@@ -6,6 +6,8 @@ class FinderConfig(AppConfig):
     verbose_name = "Finder"
 
     def ready(self) -> None:
-        from finder import roles
+        from finder import cache, roles
 
         roles.connect()
+        # Catalogue changes make cached finder answers unreachable (finder/cache.py).
+        cache.connect_signals()

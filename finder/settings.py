@@ -181,6 +181,22 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("govuk",)
 CRISPY_TEMPLATE_PACK = "govuk"
 
+# Caches. "finder" keeps the answers to finder searches (finder/cache.py) for
+# FINDER_SEARCH_CACHE_SECONDS (0 turns that off). Both are per-process memory caches: an
+# edit is seen at once by the process that made it, and by the others when their cached
+# answers expire. With several app servers, point "finder" at a shared backend (Redis,
+# Memcached) and the catalogue version it keeps becomes global. MAX_ENTRIES bounds the
+# memory: a results page is about 60 KB, so a worker keeps at most about 120 MB of them.
+FINDER_SEARCH_CACHE_SECONDS = env_non_negative_int("FINDER_SEARCH_CACHE_SECONDS", 60)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "finder": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "finder-search",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
+
 # Where the catalogue's YAML lives; tests point these at temporary copies.
 CATALOGUE_FIXTURES_DIR = BASE_DIR / "fixtures"
 CATALOGUE_SOURCES_FILE = BASE_DIR / "seeds" / "register.yaml"

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from finder import cache
 from finder.filters import FinderFilterSet
 from finder.search import Result, run_search
 from programmes.models import Programme
@@ -35,10 +36,19 @@ def home(request: HttpRequest) -> HttpResponse:
     if not filterset.is_valid():
         context["form_has_errors"] = True
         return render(request, "finder/home.html", context, status=400)
+    # The page echoes the search's own parameters only, in a fixed order (its form, its
+    # pagination links, its link to the API): what it shows then depends on nothing the
+    # search ignores, and the cached page is the one this request would have rendered.
+    request.GET = cache.canonical_query(request.GET, filterset.form.fields)
+    today = timezone.localdate()
+    key = cache.html_key(request.GET, today)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     search = run_search(filterset, request.GET.get("page"))
     _show_counts(filterset, search.support_counts)
-    context.update(search=search, today=timezone.localdate())
-    return render(request, "finder/home.html", context)
+    context.update(search=search, today=today)
+    return cache.put(key, render(request, "finder/home.html", context))
 
 
 def _show_counts(filterset: FinderFilterSet, counts: dict[str, int]) -> None:
@@ -49,7 +59,7 @@ def _show_counts(filterset: FinderFilterSet, counts: dict[str, int]) -> None:
 
 
 @require_safe
-def api_match(request: HttpRequest) -> JsonResponse:
+def api_match(request: HttpRequest) -> HttpResponse:
     """The same search as JSON: ``{"count", "results", "near_misses"}`` (PRODUCT.md §4)."""
     filterset = _filterset(request)
     if filterset.is_bound and not filterset.is_valid():
@@ -61,9 +71,14 @@ def api_match(request: HttpRequest) -> JsonResponse:
     if not filterset.is_bound:
         filterset = FinderFilterSet({}, queryset=Programme.objects.all(), request=request)
         filterset.is_valid()
-    search = run_search(filterset, request.GET.get("page"))
+    page = request.GET.get("page")
     today = timezone.localdate()
-    return JsonResponse(
+    key = cache.api_key(request, filterset.form.cleaned_data, page, today)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    search = run_search(filterset, page)
+    response = JsonResponse(
         {
             "count": search.count,
             "results": [_as_json(request, result, today) for result in search.results],
@@ -71,6 +86,7 @@ def api_match(request: HttpRequest) -> JsonResponse:
         },
         json_dumps_params={"ensure_ascii": False},
     )
+    return cache.put(key, response)
 
 
 def _as_json(request: HttpRequest, result: Result, today) -> dict:

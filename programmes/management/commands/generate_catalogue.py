@@ -144,6 +144,11 @@ class Command(BaseCommand):
                 create_batch(rng, vocabulary, start, size, today)
                 done += size
                 self.stdout.write(f"Generated {done:,} of {programmes:,} programmes...")
+        # Bulk inserts send no signals: say the catalogue changed, so the finder's cached
+        # answers (finder/cache.py) are not served from before it.
+        from finder.cache import bump_catalogue_version
+
+        bump_catalogue_version()
         self.stdout.write(self.style.SUCCESS(f"Generated {programmes:,} programmes (seed {seed})."))
 
 

@@ -1,0 +1,211 @@
+"""A cache of finder answers: the complete response to a valid search, for the finder
+page and for ``/api/match/``.
+
+Why caching the answer is correct here: the catalogue changes a few times a week, the
+results are public (no page of the finder varies with who is asking: no session, no
+CSRF token, no CSP nonce), and everybody asking the same question on the same day gets
+the same answer. Rules:
+
+* Only a valid search is cached (status 200). A 400, and the finder page before any
+  search, are always worked out afresh.
+* The key is made of what decides the response and nothing else (``html_key`` and
+  ``api_key``): which view; the search as the form cleaned it (the API) or the
+  parameters the page echoes back (the HTML page, see ``canonical_query``); the page
+  asked for; the scheme and host for the API, whose ``url`` fields are absolute; today's
+  date, because a programme's status depends on its closing date; and the catalogue
+  version. Parameters the search ignores, their order, and the order of the support
+  types chosen do not split the cache.
+* The catalogue version changes whenever any catalogue model (the ``programmes`` and
+  ``clusters`` apps, their many-to-many links included) is saved or deleted in this
+  process — at the change, and again when its transaction commits — and when
+  ``generate_catalogue`` runs (it writes in bulk, which sends no signals). An edit is
+  therefore seen at once by the process that made it. The version is kept in the cache
+  itself with no expiry, so with a shared cache backend it is global; with the default
+  per-process memory cache another process sees the edit when its cached answers
+  expire, within ``FINDER_SEARCH_CACHE_SECONDS``.
+* ``FINDER_SEARCH_CACHE_SECONDS`` (default 60) is how long an answer is kept; 0 turns
+  the cache off.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import BaseCache, caches
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest, HttpResponse, QueryDict
+
+CACHE_ALIAS = "finder"
+VERSION_KEY = "finder-search:catalogue-version"
+CATALOGUE_APPS = ("programmes", "clusters")
+# The response header saying whether an answer came from the cache (the benchmark and
+# anyone debugging read it).
+HEADER = "X-Finder-Cache"
+
+# Fields whose values are a set: their order in the query string means nothing.
+SET_VALUED = {"support"}
+
+
+def seconds() -> int:
+    """How long an answer is kept; 0 means the cache is off."""
+    return int(getattr(settings, "FINDER_SEARCH_CACHE_SECONDS", 0))
+
+
+def enabled() -> bool:
+    return seconds() > 0
+
+
+def _cache() -> BaseCache:
+    return caches[CACHE_ALIAS]
+
+
+def catalogue_version() -> int:
+    """The current catalogue version, starting one if the cache has none.
+
+    A new version is a random number rather than 1, so that a version lost from the
+    cache (evicted, or the cache restarted) can never come back as a number that old
+    answers were stored under."""
+    cache = _cache()
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, secrets.randbits(48), timeout=None)
+        version = cache.get(VERSION_KEY)
+    return int(version)
+
+
+def bump_catalogue_version(**kwargs) -> None:
+    """Make every cached answer unreachable: the catalogue has changed."""
+    cache = _cache()
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # no version yet (or it was evicted): start a new one
+        cache.add(VERSION_KEY, secrets.randbits(48), timeout=None)
+
+
+def catalogue_changed(**kwargs) -> None:
+    """A catalogue row changed. Bump now, so this process's next search sees the change
+    even inside the same transaction; bump again at commit, so that an answer another
+    thread worked out from the data as it was before the commit is not kept."""
+    bump_catalogue_version()
+    transaction.on_commit(bump_catalogue_version, robust=True)
+
+
+def clear() -> None:
+    """Forget every cached answer (tests start from nothing)."""
+    _cache().clear()
+
+
+def canonical_query(query: QueryDict, fields: Iterable[str]) -> QueryDict:
+    """The search parameters the finder page echoes back (the form's inputs, its
+    pagination links and its link to the API), in a fixed order: the form's fields
+    and ``page`` only, each as typed, the support types sorted and without repeats.
+
+    The page is rendered from this rather than the raw query string, so a parameter
+    the search ignores, or a different order, gives the same page and the same cache
+    entry."""
+    canonical = QueryDict(mutable=True)
+    for name in [*fields, "page"]:
+        values = query.getlist(name)
+        if name in SET_VALUED:
+            values = sorted(set(values))
+        if values:
+            canonical.setlist(name, values)
+    canonical._mutable = False
+    return canonical
+
+
+def _normalised(cleaned_data: dict) -> list[tuple[str, object]]:
+    """The cleaned search, field by field in name order, sets sorted."""
+    items = []
+    for name in sorted(cleaned_data):
+        value = cleaned_data[name]
+        if isinstance(value, (list, tuple, set, frozenset)):
+            value = sorted(set(value))
+        items.append((name, value))
+    return items
+
+
+def _key(kind: str, parts: list[object], today: datetime.date) -> str:
+    text = repr([kind, catalogue_version(), today.isoformat(), *parts])
+    return f"finder-search:{kind}:{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
+
+
+def html_key(query: QueryDict, today: datetime.date) -> str:
+    """The key of a finder page: the canonical parameters it echoes (which decide the
+    search too) and the day. No host: the page links only by path."""
+    return _key("html", [sorted(query.lists())], today)
+
+
+def api_key(
+    request: HttpRequest, cleaned_data: dict, page: str | None, today: datetime.date
+) -> str:
+    """The key of an API answer: the cleaned search, the page asked for, the day, and
+    the scheme and host its absolute ``url`` fields are built from."""
+    origin = f"{request.scheme}://{request.get_host()}"
+    return _key("api", [origin, _normalised(cleaned_data), page], today)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What is kept of a response: only the view's own output. Headers added by the
+    middleware (security headers, the policy) are added afresh to every response."""
+
+    content: bytes
+    content_type: str
+
+
+def get(key: str) -> HttpResponse | None:
+    """The cached response for ``key``, marked as a hit, or None."""
+    if not enabled():
+        return None
+    stored = _cache().get(key)
+    if stored is None:
+        return None
+    response = HttpResponse(stored.content, content_type=stored.content_type)
+    response[HEADER] = "hit"
+    return response
+
+
+def put(key: str, response: HttpResponse) -> HttpResponse:
+    """Keep a valid search's response (status 200 only) and mark it as a miss."""
+    if not enabled() or response.status_code != 200:
+        return response
+    _cache().set(key, Stored(response.content, response["Content-Type"]), timeout=seconds())
+    response[HEADER] = "miss"
+    return response
+
+
+def _catalogue_senders() -> list[type]:
+    """Every catalogue model and many-to-many link table, but not the history tables
+    (a change to the catalogue saves its history row too, and history is not shown)."""
+    senders = []
+    for label in CATALOGUE_APPS:
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            if not model.__name__.startswith("Historical"):
+                senders.append(model)
+    return senders
+
+
+def connect_signals() -> None:
+    """Listen for catalogue changes (called once the apps are loaded)."""
+    for model in _catalogue_senders():
+        label = model._meta.label
+        # Rows of an automatic link table change through m2m_changed, or go with a row
+        # they link, which signals itself; listening to their deletion too would stop
+        # Django deleting them in bulk.
+        if not model._meta.auto_created:
+            post_save.connect(
+                catalogue_changed, sender=model, dispatch_uid=f"finder-cache-s-{label}"
+            )
+            post_delete.connect(
+                catalogue_changed, sender=model, dispatch_uid=f"finder-cache-d-{label}"
+            )
+        # Sent with the link table as sender, auto-created or declared with through=.
+        m2m_changed.connect(catalogue_changed, sender=model, dispatch_uid=f"finder-cache-m-{label}")
