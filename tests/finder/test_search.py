@@ -119,7 +119,11 @@ def test_run_search_facet_counts_ignore_the_support_asked_for(client, many) -> N
     assert search.support_counts == {"grant": 15, "loan": 30}
 
 
-def test_api_does_not_read_the_facet_counts(client, many, django_assert_num_queries) -> None:
+def test_api_does_not_read_the_facet_counts(
+    client, many, django_assert_num_queries, settings
+) -> None:
+    # The queries of the search itself: the answer cache (finder/cache.py) is off.
+    settings.FINDER_SEARCH_CACHE_SECONDS = 0
     client.get(API, {"location": "coventry"})  # fills the vocabulary cache
     # The ids of the page and of the near misses with their counts, those programmes
     # and eight kinds of detail (see tests/finder/test_views.py): no facet counts,
