@@ -847,14 +847,21 @@ def report(figures: Figures) -> None:
     peak = max(peaks) if peaks else 0
     weight = sum(figures.page_weight.values())
     targets = {
-        "throughput": (
+        # Judged both ways, because they answer different questions: what a repeated
+        # question costs the service as deployed, and what a new question costs.
+        "throughput as deployed": (
             ratio >= THROUGHPUT_RATIO_TARGET,
-            f"finder throughput at N = {largest:,} as deployed (answer cache on, "
+            f"finder throughput at N = {largest:,} as deployed (answer cache on and warmed, "
             f"{_percent(hits)} of finder requests answered from it): "
             f"{deployed['finder']['rps']:.1f} req/s = {ratio:.2f} of /healthz's "
-            f"{deployed['healthz']['rps']:.1f}; cold engine (cache off): "
-            f"{same['finder']['rps']:.1f} req/s = {cold_ratio:.2f} of "
-            f"{same['healthz']['rps']:.1f}",
+            f"{deployed['healthz']['rps']:.1f}",
+            f">= {THROUGHPUT_RATIO_TARGET}",
+        ),
+        "throughput of the cold engine": (
+            cold_ratio >= THROUGHPUT_RATIO_TARGET,
+            f"finder throughput at N = {largest:,}, cold engine (cache off, every request "
+            f"a new search): {same['finder']['rps']:.1f} req/s = {cold_ratio:.2f} of "
+            f"/healthz's {same['healthz']['rps']:.1f}",
             f">= {THROUGHPUT_RATIO_TARGET}",
         ),
         "queries": (
@@ -893,8 +900,9 @@ def report(figures: Figures) -> None:
     }
     for _name, (ok, text, target) in targets.items():
         say(f"  {verdict(ok)}  {text}  [target {target}]")
-    say("  Note: the throughput target is judged as deployed, with the answer cache on; the")
-    say("  cold engine's figure beside it is what each new question costs. The deployed figure")
+    say("  Note: throughput is judged twice. As deployed, with the answer cache on, is what")
+    say("  the service does with repeated questions; the cold engine is what each new one costs.")
+    say("  The deployed figure")
     say(f"  is for repeated questions: {PROFILES} profiles rotate and the cache was warmed first,")
     say("  so nearly all hit. Real traffic lies between, by how often the same questions come")
     say(
