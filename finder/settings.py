@@ -37,31 +37,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_positive_int(name: str, default: int) -> int:
-    """Read a whole number of at least 1; anything else is a configuration error."""
+def env_int(name: str, default: int, *, minimum: int) -> int:
+    """Read a whole number of at least ``minimum``; anything else is a configuration error.
+    (A minimum of 0 is for settings where 0 switches the feature off.)"""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
         value = int(raw.strip())
     except ValueError:
-        value = 0
-    if value < 1:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number of at least 1.")
-    return value
-
-
-def env_non_negative_int(name: str, default: int) -> int:
-    """Read a whole number of at least 0 (0 usually switches the feature off)."""
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number of at least 0.")
+        value = minimum - 1
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number of at least {minimum}.")
     return value
 
 
@@ -187,7 +174,7 @@ CRISPY_TEMPLATE_PACK = "govuk"
 # answers expire. With several app servers, point "finder" at a shared backend (Redis,
 # Memcached) and the catalogue version it keeps becomes global. MAX_ENTRIES bounds the
 # memory a worker gives it (make bench: about 20 MB for 480 answers at 10,000 programmes).
-FINDER_SEARCH_CACHE_SECONDS = env_non_negative_int("FINDER_SEARCH_CACHE_SECONDS", 60)
+FINDER_SEARCH_CACHE_SECONDS = env_int("FINDER_SEARCH_CACHE_SECONDS", 60, minimum=0)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "finder": {
@@ -203,15 +190,15 @@ CATALOGUE_SOURCES_FILE = BASE_DIR / "seeds" / "register.yaml"
 
 # Enquiries hold personal data: purge_enquiries deletes those nobody has touched (the
 # enquiry or any of its referrals) for this many days.
-FINDER_ENQUIRY_RETENTION_DAYS = env_positive_int("FINDER_ENQUIRY_RETENTION_DAYS", 730)
+FINDER_ENQUIRY_RETENTION_DAYS = env_int("FINDER_ENQUIRY_RETENTION_DAYS", 730, minimum=1)
 
 # Admin login hardening (django-axes): after AXES_FAILURE_LIMIT failed logins for one
 # username from one address, that pair is locked out for AXES_COOLOFF_HOURS; a
 # successful login clears the count. Locking on the pair rather than the address alone
 # means a shared office address (or a load balancer) cannot lock every adviser out.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-AXES_FAILURE_LIMIT = env_positive_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = datetime.timedelta(hours=env_positive_int("AXES_COOLOFF_HOURS", 1))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(hours=env_int("AXES_COOLOFF_HOURS", 1, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Failed attempts are kept (the lockout needs them); a log of every successful login is
@@ -244,7 +231,7 @@ if env_bool("DJANGO_TRUST_X_FORWARDED_PROTO", False):
 # on HTTPS responses. Preload asks browsers to ship the rule built in; it takes effect
 # only once the domain is submitted to the preload list, and is hard to undo, so turn it
 # off (and shorten the time) for a first deployment on a domain you are unsure of.
-SECURE_HSTS_SECONDS = env_non_negative_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
 

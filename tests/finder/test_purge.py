@@ -124,12 +124,12 @@ def test_enquiry_deleted_by_hand_takes_its_history_with_it(catalogue):
 def test_retention_setting_rejects_a_bad_value(monkeypatch, raw):
     monkeypatch.setenv("FINDER_ENQUIRY_RETENTION_DAYS", raw)
     with pytest.raises(ImproperlyConfigured, match="FINDER_ENQUIRY_RETENTION_DAYS"):
-        finder_settings.env_positive_int("FINDER_ENQUIRY_RETENTION_DAYS", 730)
+        finder_settings.env_int("FINDER_ENQUIRY_RETENTION_DAYS", 730, minimum=1)
 
 
 def test_retention_setting_reads_the_environment(monkeypatch):
     monkeypatch.setenv("FINDER_ENQUIRY_RETENTION_DAYS", "365")
-    assert finder_settings.env_positive_int("FINDER_ENQUIRY_RETENTION_DAYS", 730) == 365
+    assert finder_settings.env_int("FINDER_ENQUIRY_RETENTION_DAYS", 730, minimum=1) == 365
     monkeypatch.delenv("FINDER_ENQUIRY_RETENTION_DAYS")
     # The settings module itself defaults to two years.
     monkeypatch.setenv("DJANGO_DEBUG", "1")

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import path
 
-from finder.settings import env_non_negative_int
+from finder.settings import env_int
 from finder.urls import urlpatterns as site_urlpatterns
 from tests.finder.production import production_settings, run_python
 
@@ -87,18 +87,18 @@ def test_production_settings_refuse_a_bad_value() -> None:
 
 
 @pytest.mark.parametrize("raw", ["-1", "a year", "1.5"])
-def test_env_non_negative_int_rejects_anything_but_a_whole_number(monkeypatch, raw) -> None:
+def test_env_int_with_minimum_0_rejects_anything_but_a_whole_number(monkeypatch, raw) -> None:
     monkeypatch.setenv("DJANGO_SECURE_HSTS_SECONDS", raw)
 
     with pytest.raises(ImproperlyConfigured, match="not a whole number of at least 0"):
-        env_non_negative_int("DJANGO_SECURE_HSTS_SECONDS", 5)
+        env_int("DJANGO_SECURE_HSTS_SECONDS", 5, minimum=0)
 
 
-def test_env_non_negative_int_accepts_zero_and_defaults_when_unset(monkeypatch) -> None:
+def test_env_int_with_minimum_0_accepts_zero_and_defaults_when_unset(monkeypatch) -> None:
     monkeypatch.setenv("DJANGO_SECURE_HSTS_SECONDS", "0")
-    assert env_non_negative_int("DJANGO_SECURE_HSTS_SECONDS", 5) == 0
+    assert env_int("DJANGO_SECURE_HSTS_SECONDS", 5, minimum=0) == 0
     monkeypatch.delenv("DJANGO_SECURE_HSTS_SECONDS")
-    assert env_non_negative_int("DJANGO_SECURE_HSTS_SECONDS", 5) == 5
+    assert env_int("DJANGO_SECURE_HSTS_SECONDS", 5, minimum=0) == 5
 
 
 @pytest.fixture
