@@ -156,9 +156,7 @@ class BusinessProfileForm(forms.Form):
         # iterate, so it is left out here or it would be added a second time.
         for form_field in self.fields.values():
             if isinstance(form_field, forms.ChoiceField):
-                form_field.choices = [
-                    choice for choice in form_field.choices if choice[0] != ""
-                ]
+                form_field.choices = [choice for choice in form_field.choices if choice[0] != ""]
         self.helper = FormHelper(self)
         self.helper.form_method = "get"
         self.helper.disable_csrf = True
