@@ -16,13 +16,11 @@ the same answer. Rules:
   version. Parameters the search ignores, their order, and the order of the support
   types chosen do not split the cache.
 * The catalogue version changes whenever any catalogue model (the ``programmes`` and
-  ``clusters`` apps, their many-to-many links included) is saved or deleted in this
-  process — at the change, and again when its transaction commits — and when
-  ``generate_catalogue`` runs (it writes in bulk, which sends no signals). An edit is
-  therefore seen at once by the process that made it. The version is kept in the cache
-  itself with no expiry, so with a shared cache backend it is global; with the default
-  per-process memory cache another process sees the edit when its cached answers
-  expire, within ``FINDER_SEARCH_CACHE_SECONDS``.
+  ``clusters`` apps, their many-to-many links included) is saved or deleted — at the
+  change, and again when its transaction commits — and when ``load_catalogue`` or
+  ``generate_catalogue`` runs (they write in bulk, which sends no signals). It is kept
+  in the database (``finder.models.CatalogueVersion``), so every process sees an edit
+  at its next search, whichever process made it and whatever the cache backend.
 * ``FINDER_SEARCH_CACHE_SECONDS`` (default 60) is how long an answer is kept; 0 turns
   the cache off.
 """
@@ -38,12 +36,12 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import BaseCache, caches
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse, QueryDict
 
 CACHE_ALIAS = "finder"
-VERSION_KEY = "finder-search:catalogue-version"
+VERSION_ROW = 1  # the one row of finder.models.CatalogueVersion
 CATALOGUE_APPS = ("programmes", "clusters")
 # The response header saying whether an answer came from the cache (the benchmark and
 # anyone debugging read it).
@@ -67,26 +65,39 @@ def _cache() -> BaseCache:
 
 
 def catalogue_version() -> int:
-    """The current catalogue version, starting one if the cache has none.
+    """The catalogue's current version (``finder.models.CatalogueVersion``), starting
+    one if the database has none. One narrow query, made once per search."""
+    from finder.models import CatalogueVersion
 
-    A new version is a random number rather than 1, so that a version lost from the
-    cache (evicted, or the cache restarted) can never come back as a number that old
-    answers were stored under."""
-    cache = _cache()
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, secrets.randbits(48), timeout=None)
-        version = cache.get(VERSION_KEY)
-    return int(version)
+    table = connection.ops.quote_name(CatalogueVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT number FROM {table} WHERE id = %s", [VERSION_ROW])
+        row = cursor.fetchone()
+    if row is not None:
+        return int(row[0])
+    version, _ = CatalogueVersion.objects.get_or_create(
+        pk=VERSION_ROW, defaults={"number": _new_number()}
+    )
+    return version.number
 
 
 def bump_catalogue_version(**kwargs) -> None:
-    """Make every cached answer unreachable: the catalogue has changed."""
-    cache = _cache()
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet (or it was evicted): start a new one
-        cache.add(VERSION_KEY, secrets.randbits(48), timeout=None)
+    """Make every cached answer unreachable and every worker's index stale: the
+    catalogue has changed.
+
+    The new version is a random number rather than the old one plus one, so that a
+    version rolled back with its transaction, or lost with its row (a test database
+    flushed, say), can never come back as a number that old answers or an old index
+    were kept under."""
+    from finder.models import CatalogueVersion
+
+    number = _new_number()
+    if not CatalogueVersion.objects.filter(pk=VERSION_ROW).update(number=number):
+        CatalogueVersion.objects.update_or_create(pk=VERSION_ROW, defaults={"number": number})
+
+
+def _new_number() -> int:
+    return secrets.randbits(62)
 
 
 def catalogue_changed(**kwargs) -> None:
@@ -132,24 +143,30 @@ def _normalised(cleaned_data: dict) -> list[tuple[str, object]]:
     return items
 
 
-def _key(kind: str, parts: list[object], today: datetime.date) -> str:
-    text = repr([kind, catalogue_version(), today.isoformat(), *parts])
+def _key(kind: str, parts: list[object], today: datetime.date, version: int) -> str:
+    text = repr([kind, version, today.isoformat(), *parts])
     return f"finder-search:{kind}:{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
 
 
-def html_key(query: QueryDict, today: datetime.date) -> str:
+def html_key(query: QueryDict, today: datetime.date, version: int) -> str:
     """The key of a finder page: the canonical parameters it echoes (which decide the
-    search too) and the day. No host: the page links only by path."""
-    return _key("html", [sorted(query.lists())], today)
+    search too), the day and the catalogue version. No host: the page links only by
+    path."""
+    return _key("html", [sorted(query.lists())], today, version)
 
 
 def api_key(
-    request: HttpRequest, cleaned_data: dict, page: str | None, today: datetime.date
+    request: HttpRequest,
+    cleaned_data: dict,
+    page: str | None,
+    today: datetime.date,
+    version: int,
 ) -> str:
-    """The key of an API answer: the cleaned search, the page asked for, the day, and
-    the scheme and host its absolute ``url`` fields are built from."""
+    """The key of an API answer: the cleaned search, the page asked for, the day, the
+    catalogue version, and the scheme and host its absolute ``url`` fields are built
+    from."""
     origin = f"{request.scheme}://{request.get_host()}"
-    return _key("api", [origin, _normalised(cleaned_data), page], today)
+    return _key("api", [origin, _normalised(cleaned_data), page], today, version)
 
 
 @dataclass(frozen=True)

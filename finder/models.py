@@ -168,3 +168,17 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enquiry} to {self.programme}"
+
+
+class CatalogueVersion(models.Model):
+    """The catalogue's version: one row, whose number changes (to a new random number)
+    with every change to the catalogue. Kept in the database so that every process —
+    every app server, every worker — sees a change at its next search, at the moment its
+    transaction commits. ``finder.cache`` keys cached answers on it and
+    ``finder.index`` rebuilds its in-memory index when it moves."""
+
+    number = models.BigIntegerField()
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"catalogue version {self.number}"

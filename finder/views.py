@@ -41,11 +41,12 @@ def home(request: HttpRequest) -> HttpResponse:
     # search ignores, and the cached page is the one this request would have rendered.
     request.GET = cache.canonical_query(request.GET, filterset.form.fields)
     today = timezone.localdate()
-    key = cache.html_key(request.GET, today)
+    version = cache.catalogue_version()
+    key = cache.html_key(request.GET, today, version)
     cached = cache.get(key)
     if cached is not None:
         return cached
-    search = run_search(filterset, request.GET.get("page"))
+    search = run_search(filterset, request.GET.get("page"), version=version, today=today)
     _show_counts(filterset, search.support_counts)
     context.update(search=search, today=today)
     return cache.put(key, render(request, "finder/home.html", context))
@@ -73,11 +74,12 @@ def api_match(request: HttpRequest) -> HttpResponse:
         filterset.is_valid()
     page = request.GET.get("page")
     today = timezone.localdate()
-    key = cache.api_key(request, filterset.form.cleaned_data, page, today)
+    version = cache.catalogue_version()
+    key = cache.api_key(request, filterset.form.cleaned_data, page, today, version)
     cached = cache.get(key)
     if cached is not None:
         return cached
-    search = run_search(filterset, page)
+    search = run_search(filterset, page, version=version, today=today)
     response = JsonResponse(
         {
             "count": search.count,

@@ -125,10 +125,9 @@ def test_api_does_not_read_the_facet_counts(
     # The queries of the search itself: the answer cache (finder/cache.py) is off.
     settings.FINDER_SEARCH_CACHE_SECONDS = 0
     client.get(API, {"location": "coventry"})  # fills the vocabulary cache
-    # The ids of the page and of the near misses with their counts, those programmes
-    # and eight kinds of detail (see tests/finder/test_views.py): no facet counts,
-    # which only the page shows.
-    with django_assert_num_queries(11):
+    # The catalogue version, the programmes shown and eight kinds of detail (see
+    # tests/finder/test_views.py), as for the page.
+    with django_assert_num_queries(10):
         response = client.get(API, {"location": "coventry"})
     assert response.json()["count"] == 45
 
@@ -155,7 +154,7 @@ def test_search_page_links_follow_the_pagination_rule(last) -> None:
             results=[],
             near_misses=[],
             near_miss_count=0,
-            profile_matches=Programme.objects.none(),
+            found=None,
         )
         assert search.page_links == _shown_by_rule(current, last), (current, last)
 

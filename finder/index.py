@@ -1,0 +1,396 @@
+"""The finder's index: the eligibility rules of every programme in the catalogue, held
+in each worker's memory as columns of numbers, so that a search decides every criterion
+for every programme with a few array operations instead of a pass over the database.
+
+It is the in-memory twin of ``Programme.objects.for_finder`` (programmes/querysets.py),
+which stays the reference: the same failure and unknown flags, the same ranking, the
+same order (tests/finder/test_index.py checks the two agree on generated catalogues).
+The pure engine (``programmes.eligibility``) still words the reasons for the programmes
+shown.
+
+Freshness: the index is built from the database the first time a search needs it and
+kept with the catalogue version it was built at (``finder.cache.catalogue_version``, a
+number stored in the database and changed with every catalogue change). Every search
+reads the version first and rebuilds the index when it has moved, so an edit made in
+any process is seen by every process at its next search.
+
+Only the free-text part of a search (``q``) still asks the database, in one query, so
+that it keeps the database's own text search (full-text search with ranking on
+PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from clusters.models import Cluster, Place, Sector
+from programmes.eligibility import (
+    AUDIENCE_ANY,
+    GROWTH_POTENTIAL_SCALEUP,
+    GROWTH_SCALEUP,
+    PLACE_KIND_RANK,
+    STATUS_OPEN,
+    STATUS_OPENING_SOON,
+    BusinessProfile,
+)
+from programmes.models import Programme, Stage, SupportType
+from programmes.querysets import (
+    FIT_CLUSTER,
+    FIT_OPEN,
+    FIT_PLACE,
+    FIT_SECTOR,
+    FIT_SUPPORT,
+)
+
+# Stand-ins for an empty minimum or maximum: no answer (0 or more, at most
+# finder.filters.MAX_POUNDS) is below the one or above the other, so an unrestricted end
+# never fails.
+NO_MINIMUM = -1
+NO_MAXIMUM = np.iinfo(np.int64).max
+# Stand-in for "no closing date": a day no search is ever made on.
+NEVER = datetime.date.max.toordinal()
+
+# How many text searches each index keeps the answers to (oldest forgotten first).
+TEXT_SEARCHES_KEPT = 64
+
+STATUS_CODES = {STATUS_OPEN: 0, STATUS_OPENING_SOON: 1}  # any other status: 2
+GROWTH_CODES = {GROWTH_SCALEUP: 1, GROWTH_POTENTIAL_SCALEUP: 2}  # any other: 0
+
+
+@dataclass(frozen=True)
+class Links:
+    """One many-to-many link of every programme as a table of booleans: a row per
+    programme (in index order), a column per linked thing (``columns`` maps its slug to
+    its column)."""
+
+    columns: dict[str, int]
+    table: np.ndarray  # bool: a row per programme, a column per thing
+
+    @cached_property
+    def any(self) -> np.ndarray:
+        """The programmes linked to at least one thing: those that restrict it."""
+        return self.table.any(axis=1)
+
+    def column(self, slug: str | None) -> np.ndarray:
+        """The programmes linked to ``slug``; none when the index does not know it (a
+        vocabulary newer than the index, for the instant before the index is rebuilt)."""
+        index = self.columns.get(slug) if slug else None
+        if index is None:
+            return np.zeros(len(self.table), dtype=bool)
+        return self.table[:, index]
+
+    def any_of(self, slugs) -> np.ndarray:
+        """The programmes linked to at least one of ``slugs``."""
+        indexes = sorted(self.columns[slug] for slug in slugs if slug in self.columns)
+        if not indexes:
+            return np.zeros(len(self.table), dtype=bool)
+        return self.table[:, indexes].any(axis=1)
+
+    def count_of(self, slugs) -> np.ndarray:
+        """How many of ``slugs`` each programme is linked to."""
+        indexes = sorted(self.columns[slug] for slug in slugs if slug in self.columns)
+        if not indexes:
+            return np.zeros(len(self.table), dtype=np.int64)
+        return self.table[:, indexes].sum(axis=1, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Found:
+    """One search over the index. Positions are rows of the index; ``ranked`` turns a
+    set of rows into programme ids, best fit first."""
+
+    index: CatalogueIndex
+    failures: np.ndarray  # int, per programme: criteria failed (only 0 or 1 are kept)
+    kept: np.ndarray  # bool: visible, matching q, and failing at most one criterion
+    offering: np.ndarray  # bool: offers a kind of support the user wants (all, if none)
+    has_unknowns: np.ndarray  # bool
+    fit_score: np.ndarray  # float
+
+    @cached_property
+    def matches(self) -> np.ndarray:
+        """The profile's matches, before the support wanted narrows them."""
+        return self.kept & (self.failures == 0)
+
+    @cached_property
+    def results(self) -> np.ndarray:
+        """Programme ids of the main list (eligible or possible), in ranking order."""
+        return self.ranked(self.matches & self.offering)
+
+    @cached_property
+    def near_misses(self) -> np.ndarray:
+        """Programme ids failing exactly one criterion, in ranking order."""
+        return self.ranked(self.kept & (self.failures == 1) & self.offering)
+
+    def ranked(self, rows: np.ndarray) -> np.ndarray:
+        """The ids of ``rows``, ordered as ``for_finder`` orders them: eligible before
+        possible, then best fit, then name (the index's own order)."""
+        positions = np.flatnonzero(rows)
+        order = np.lexsort((positions, -self.fit_score[positions], self.has_unknowns[positions]))
+        return self.index.ids[positions[order]]
+
+    def support_counts(self) -> dict[str, int]:
+        """How many of the profile's matches give each kind of support."""
+        support = self.index.support
+        counts = support.table[self.matches].sum(axis=0, dtype=np.int64)
+        return {slug: int(counts[column]) for slug, column in support.columns.items()}
+
+
+@dataclass(frozen=True)
+class CatalogueIndex:
+    """Every programme's rules, a row per programme in name order (so a row number is
+    also the tie-breaking rank by name)."""
+
+    version: int
+    ids: np.ndarray
+    status: np.ndarray  # STATUS_CODES
+    closes_on: np.ndarray  # date ordinal, NEVER when none
+    employees_min: np.ndarray
+    employees_max: np.ndarray
+    turnover_min: np.ndarray
+    turnover_max: np.ndarray
+    amount_min: np.ndarray
+    amount_max: np.ndarray
+    growth: np.ndarray  # GROWTH_CODES
+    audience_any: np.ndarray  # bool
+    places: Links
+    place_rank: np.ndarray  # per place column: PLACE_KIND_RANK of its kind
+    sectors: Links
+    cluster_sectors: Links  # sectors covered by a cluster the programme serves
+    stages: Links
+    support: Links
+    # Text searches answered, by words searched for (see _text_columns).
+    _texts: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def search(self, profile: BusinessProfile, today: datetime.date) -> Found:
+        """Decide every criterion for every programme."""
+        size = self.size
+        failures = np.zeros(size, dtype=np.int64)
+        unknown = np.zeros(size, dtype=bool)
+
+        def ranged(value, low, high) -> None:
+            nonlocal failures, unknown
+            if value is None:
+                unknown = unknown | (low != NO_MINIMUM) | (high != NO_MAXIMUM)
+            else:
+                failures += (low > value) | (high < value)
+
+        def linked(answer, links: Links, fits: np.ndarray) -> None:
+            nonlocal failures, unknown
+            if answer:
+                failures += links.any & ~fits
+            else:
+                unknown = unknown | links.any
+
+        # Geography: a programme naming no places is unknown, answer or not.
+        places = self.places
+        if profile.location:
+            serving = places.any_of(profile.location_within)
+            failures += places.any & ~serving
+            unknown = unknown | ~places.any
+        else:
+            unknown = np.ones(size, dtype=bool)
+        linked(profile.sector, self.sectors, self.sectors.column(profile.sector))
+        linked(profile.stage, self.stages, self.stages.column(profile.stage))
+        ranged(profile.employees, self.employees_min, self.employees_max)
+        ranged(profile.turnover, self.turnover_min, self.turnover_max)
+        ranged(profile.funding, self.amount_min, self.amount_max)
+        scaleup = profile.scaleup.result
+        if scaleup is False:
+            failures += self.growth == GROWTH_CODES[GROWTH_SCALEUP]
+            unknown = unknown | (self.growth == GROWTH_CODES[GROWTH_POTENTIAL_SCALEUP])
+        elif scaleup is None:
+            unknown = unknown | (self.growth != 0)
+        unknown = unknown | ~self.audience_any
+
+        not_past = self.closes_on >= today.toordinal()
+        is_open = (self.status == STATUS_CODES[STATUS_OPEN]) & not_past
+        kept = failures <= 1
+        if not profile.include_closed:
+            kept &= (self.status <= STATUS_CODES[STATUS_OPENING_SOON]) & not_past
+
+        # Whole points first, then the text rank added once, as the database adds them.
+        points = is_open * FIT_OPEN
+        if profile.support:
+            wanted = self.support.count_of(profile.support)
+            points = points + wanted * FIT_SUPPORT
+            offering = wanted > 0
+        else:
+            offering = np.ones(size, dtype=bool)
+        if profile.sector:
+            own = self.sectors.column(profile.sector)
+            cluster = self.cluster_sectors.column(profile.sector)
+            points = points + np.where(own, FIT_SECTOR, np.where(cluster, FIT_CLUSTER, 0))
+        if profile.location:
+            points = points + self._place_rank(profile.location_within) * FIT_PLACE
+        fit = points.astype(float)
+        if profile.q.split():
+            matching, text = self._text_columns(profile.q)
+            kept &= matching
+            fit = fit + text
+        return Found(
+            index=self,
+            failures=failures,
+            kept=kept,
+            offering=offering,
+            has_unknowns=unknown,
+            fit_score=fit,
+        )
+
+    def _text_columns(self, q: str) -> tuple[np.ndarray, np.ndarray]:
+        """The programmes matching the words ``q`` and their text rank, as columns.
+
+        Asked of the database, so that the words mean what they mean in ``for_finder``
+        (PostgreSQL's full-text search, with its stemming and ranking; elsewhere every
+        word somewhere in the text). The answer depends only on ``q`` and the
+        catalogue, so the index keeps the last ``TEXT_SEARCHES_KEPT`` of them."""
+        columns = self._texts.get(q)
+        if columns is not None:
+            return columns
+        matching = np.zeros(self.size, dtype=bool)
+        text = np.zeros(self.size, dtype=float)
+        row_of = self._row_of_id
+        found = Programme.objects.all()._search(q).order_by().values_list("pk", "text_rank")
+        for pk, rank in found:
+            row = row_of.get(pk)
+            if row is not None:
+                matching[row] = True
+                text[row] = float(rank)
+        if len(self._texts) >= TEXT_SEARCHES_KEPT:
+            self._texts.pop(next(iter(self._texts)), None)
+        self._texts[q] = (matching, text)
+        return matching, text
+
+    def _place_rank(self, within) -> np.ndarray:
+        """Per programme, the most local of its places among ``within``, by
+        PLACE_KIND_RANK; 0 when none."""
+        columns = sorted(
+            self.places.columns[slug] for slug in within if slug in self.places.columns
+        )
+        if not columns:
+            return np.zeros(self.size, dtype=np.int64)
+        return (self.places.table[:, columns] * self.place_rank[columns]).max(axis=1)
+
+    @cached_property
+    def _row_of_id(self) -> dict[int, int]:
+        return {int(pk): row for row, pk in enumerate(self.ids)}
+
+    # --- Building -----------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, version: int) -> CatalogueIndex:
+        """Read every programme's rules from the database: one query for the programmes
+        and one per kind of link."""
+        rows = list(
+            Programme.objects.order_by("name", "pk").values_list(
+                "pk",
+                "status",
+                "closes_on",
+                "employees_min",
+                "employees_max",
+                "turnover_min",
+                "turnover_max",
+                "amount_min",
+                "amount_max",
+                "growth",
+                "audience",
+            )
+        )
+        size = len(rows)
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 11
+        ids = np.array(columns[0], dtype=np.int64)
+        row_of = {pk: row for row, pk in enumerate(columns[0])}
+
+        def numbers(values, empty: int) -> np.ndarray:
+            return np.array([empty if v is None else v for v in values], dtype=np.int64)
+
+        def links(model, target: str, slugs: list[str]) -> Links:
+            pairs = getattr(Programme, model).through.objects.values_list(
+                "programme_id", f"{target}__slug"
+            )
+            return _links(pairs, row_of, size, slugs)
+
+        places = list(Place.objects.order_by("slug").values_list("slug", "kind"))
+        sectors = list(Sector.objects.order_by("slug").values_list("slug", flat=True))
+        # Programme to cluster to sector: the sectors of every cluster it serves.
+        covers: dict[int, list[str]] = {}
+        for cluster, sector in Cluster.sectors.through.objects.values_list(
+            "cluster_id", "sector__slug"
+        ):
+            covers.setdefault(cluster, []).append(sector)
+        cluster_pairs = [
+            (programme, sector)
+            for programme, cluster in Programme.clusters.through.objects.values_list(
+                "programme_id", "cluster_id"
+            )
+            for sector in covers.get(cluster, ())
+        ]
+        return cls(
+            version=version,
+            ids=ids,
+            status=np.array([STATUS_CODES.get(s, 2) for s in columns[1]], dtype=np.int8),
+            closes_on=np.array(
+                [NEVER if d is None else d.toordinal() for d in columns[2]], dtype=np.int64
+            ),
+            employees_min=numbers(columns[3], NO_MINIMUM),
+            employees_max=numbers(columns[4], NO_MAXIMUM),
+            turnover_min=numbers(columns[5], NO_MINIMUM),
+            turnover_max=numbers(columns[6], NO_MAXIMUM),
+            amount_min=numbers(columns[7], NO_MINIMUM),
+            amount_max=numbers(columns[8], NO_MAXIMUM),
+            growth=np.array([GROWTH_CODES.get(g, 0) for g in columns[9]], dtype=np.int8),
+            audience_any=np.array([a == AUDIENCE_ANY for a in columns[10]], dtype=bool),
+            places=links("places", "place", [slug for slug, _ in places]),
+            place_rank=np.array([PLACE_KIND_RANK.get(kind, 0) for _, kind in places]),
+            sectors=links("sectors", "sector", sectors),
+            cluster_sectors=_links(cluster_pairs, row_of, size, sectors),
+            stages=links("stages", "stage", list(Stage.objects.values_list("slug", flat=True))),
+            support=links(
+                "support_types",
+                "supporttype",
+                list(SupportType.objects.values_list("slug", flat=True)),
+            ),
+        )
+
+
+def _links(pairs, row_of: dict[int, int], size: int, slugs: list[str]) -> Links:
+    """A Links table from (programme id, slug) pairs, a column per slug in ``slugs``."""
+    columns = {slug: n for n, slug in enumerate(slugs)}
+    table = np.zeros((size, len(columns)), dtype=bool)
+    for programme, slug in pairs:
+        table[row_of[programme], columns[slug]] = True
+    return Links(columns=columns, table=table)
+
+
+# --- The current index --------------------------------------------------------------
+
+_lock = threading.Lock()
+_current: CatalogueIndex | None = None
+
+
+def current(version: int) -> CatalogueIndex:
+    """The index of the catalogue at ``version`` (``finder.cache.catalogue_version()``),
+    built now if this process holds none for that version."""
+    global _current
+    index = _current
+    if index is not None and index.version == version:
+        return index
+    with _lock:
+        if _current is None or _current.version != version:
+            _current = CatalogueIndex.build(version)
+        return _current
+
+
+def clear() -> None:
+    """Forget the index (the next search builds it again)."""
+    global _current
+    with _lock:
+        _current = None
