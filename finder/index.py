@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -37,6 +38,7 @@ from programmes.eligibility import (
     STATUS_OPEN,
     STATUS_OPENING_SOON,
     BusinessProfile,
+    ProgrammeRules,
 )
 from programmes.models import Programme, Stage, SupportType
 from programmes.querysets import (
@@ -45,6 +47,7 @@ from programmes.querysets import (
     FIT_PLACE,
     FIT_SECTOR,
     FIT_SUPPORT,
+    match_detail_lookups,
 )
 
 # Stand-ins for an empty minimum or maximum: no answer (0 or more, at most
@@ -57,6 +60,9 @@ NEVER = datetime.date.max.toordinal()
 
 # How many text searches each index keeps the answers to (oldest forgotten first).
 TEXT_SEARCHES_KEPT = 64
+# How many programmes, read with their details for a page of results, each index keeps
+# (least recently shown forgotten first).
+PROGRAMMES_KEPT = 4_000
 
 STATUS_CODES = {STATUS_OPEN: 0, STATUS_OPENING_SOON: 1}  # any other status: 2
 GROWTH_CODES = {GROWTH_SCALEUP: 1, GROWTH_POTENTIAL_SCALEUP: 2}  # any other: 0
@@ -165,6 +171,8 @@ class CatalogueIndex:
     support: Links
     # Text searches answered, by words searched for (see _text_columns).
     _texts: dict = field(default_factory=dict, repr=False, compare=False)
+    # Programmes shown, with their details, by id (see programmes()).
+    _shown: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
 
     @property
     def size(self) -> int:
@@ -244,6 +252,42 @@ class CatalogueIndex:
             has_unknowns=unknown,
             fit_score=fit,
         )
+
+    def programmes(self, ids: list[int]) -> dict[int, Programme]:
+        """The programmes with these ids, with everything explaining a match and a
+        results page read (``match_detail_lookups``): those shown recently from memory,
+        the others in one query and one per kind of detail. They belong to this version
+        of the catalogue, like the index; treat them as read-only. An id no longer in
+        the database (deleted since the version was read) is left out."""
+        shown = self._shown
+        found = {}
+        for pk in ids:
+            entry = shown.get(pk)
+            if entry is not None:
+                shown.move_to_end(pk)
+                found[pk] = entry.programme
+        missing = [pk for pk in ids if pk not in found]
+        if missing:
+            read = Programme.objects.filter(pk__in=missing).prefetch_related(
+                *match_detail_lookups()
+            )
+            for programme in read:
+                shown[programme.pk] = _Shown(programme)
+                found[programme.pk] = programme
+            while len(shown) > PROGRAMMES_KEPT:
+                shown.popitem(last=False)
+        return found
+
+    def rules(self, programme: Programme, today: datetime.date) -> ProgrammeRules:
+        """``ProgrammeRules.from_programme`` for a programme from ``programmes()``,
+        worked out once a day (its status depends on the date)."""
+        entry = self._shown.get(programme.pk)
+        if entry is None or entry.programme is not programme:
+            return ProgrammeRules.from_programme(programme, today=today)
+        if entry.day != today:
+            entry.rules = ProgrammeRules.from_programme(programme, today=today)
+            entry.day = today
+        return entry.rules
 
     def _text_columns(self, q: str) -> tuple[np.ndarray, np.ndarray]:
         """The programmes matching the words ``q`` and their text rank, as columns.
@@ -368,6 +412,15 @@ def _links(pairs, row_of: dict[int, int], size: int, slugs: list[str]) -> Links:
     for programme, slug in pairs:
         table[row_of[programme], columns[slug]] = True
     return Links(columns=columns, table=table)
+
+
+@dataclass
+class _Shown:
+    """A programme kept for showing, with its rules as on ``day``."""
+
+    programme: Programme
+    day: datetime.date | None = None
+    rules: ProgrammeRules | None = None
 
 
 # --- The current index --------------------------------------------------------------

@@ -3,8 +3,8 @@ valid profile, explained, with near misses and facet counts.
 
 The lists are decided over the in-memory index of the catalogue (finder/index.py);
 then only the programmes shown — one page of results and at most ``NEAR_MISSES_SHOWN``
-near misses — are read from the database and explained, whatever the size of the
-catalogue.
+near misses — are read (the index keeps those shown recently) and explained, whatever
+the size of the catalogue.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from django.core.paginator import Page, Paginator
 
 from finder import index
 from finder.filters import FinderFilterSet
-from programmes.eligibility import BusinessProfile, Match, match_programme
+from programmes.eligibility import BusinessProfile, Match, evaluate
 from programmes.models import Programme, ProgrammeRelation
-from programmes.querysets import match_detail_lookups
 
 PAGE_SIZE = 20
 NEAR_MISSES_SHOWN = 10
@@ -91,29 +90,34 @@ def run_search(
     the user typed: a page that does not exist shows the nearest one.
 
     The index ranks every programme (asking the database only which programmes match
-    words searched for, the first time they are searched for); then one query reads
-    the programmes shown and one per kind of detail explains them.
+    words searched for, the first time they are searched for); then the programmes
+    shown are read with their details — one query, and one per kind of detail, for
+    those not shown recently — and explained.
     """
     profile = filterset.profile
-    found = index.current(version).search(profile, today)
+    catalogue = index.current(version)
+    found = catalogue.search(profile, today)
     page = Paginator(found.results, PAGE_SIZE).get_page(page_number)
     page_ids = page.object_list.tolist()
     near_ids = found.near_misses[:NEAR_MISSES_SHOWN].tolist()
-    shown = _programmes(page_ids + near_ids)
-    page.object_list = [shown[pk] for pk in page_ids]
-    near_list = [shown[pk] for pk in near_ids]
+    shown = catalogue.programmes(page_ids + near_ids)
+    # (A programme deleted since the version was read is left out, for this search.)
+    page.object_list = [shown[pk] for pk in page_ids if pk in shown]
+    near_list = [shown[pk] for pk in near_ids if pk in shown]
     return Search(
         profile=profile,
         page=page,
-        results=[Result(p, match_programme(p, profile, today=today)) for p in page.object_list],
-        near_misses=[Result(p, match_programme(p, profile, today=today)) for p in near_list],
+        results=[_explained(catalogue, p, profile, today) for p in page.object_list],
+        near_misses=[_explained(catalogue, p, profile, today) for p in near_list],
         near_miss_count=len(found.near_misses),
         found=found,
     )
 
 
-def _programmes(ids: list[int]) -> dict[int, Programme]:
-    """The programmes shown, with everything explaining a match reads."""
-    if not ids:
-        return {}
-    return Programme.objects.filter(pk__in=ids).prefetch_related(*match_detail_lookups()).in_bulk()
+def _explained(
+    catalogue: index.CatalogueIndex,
+    programme: Programme,
+    profile: BusinessProfile,
+    today: datetime.date,
+) -> Result:
+    return Result(programme, evaluate(rules=catalogue.rules(programme, today), profile=profile))

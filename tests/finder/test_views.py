@@ -9,6 +9,7 @@ import pytest
 from django.http import QueryDict
 from django.urls import reverse
 
+from finder import cache, index
 from tests.factories import (
     make_geography,
     make_programme,
@@ -248,8 +249,10 @@ def _finder_queries(client, django_assert_num_queries, count: int) -> None:
     }
     # The form's choices and the place containment table are read once per process
     # (finder/vocabulary.py), and so is the index of the catalogue (finder/index.py)
-    # until the catalogue changes; this first search fills both.
+    # until the catalogue changes; this first search fills both. The index also keeps
+    # the programmes it showed: forget them, to count the queries that read them.
     client.get(HOME, params)
+    index.current(cache.catalogue_version())._shown.clear()
     # The queries of one search, whatever the number of results:
     #  1    the catalogue version (is the index still current?)
     #  2    the programmes shown, on the page of results and as near misses
@@ -280,6 +283,22 @@ def test_home_query_count_does_not_grow_with_the_results(
             amount_max=100_000 if number % 2 else None,
         ).relations.create(related=catalogue["fund"], kind="part-of")
     _finder_queries(client, django_assert_num_queries, 10)
+
+
+def test_home_programmes_shown_recently_cost_no_query(
+    client, catalogue, django_assert_num_queries, settings
+) -> None:
+    """The index keeps the programmes it showed, details and all, until the catalogue
+    changes: showing them again reads only the catalogue version."""
+    settings.FINDER_SEARCH_CACHE_SECONDS = 0
+    params = {"location": "coventry", "support": "equity"}
+    first = client.get(HOME, params)
+    with django_assert_num_queries(1):
+        again = client.get(HOME, params)
+    assert again.content == first.content
+    catalogue["fund"].name = "Renamed fund"
+    catalogue["fund"].save()
+    assert b"Renamed fund" in client.get(HOME, params).content
 
 
 def test_home_url_carries_the_whole_search(client, catalogue) -> None:
