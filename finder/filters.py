@@ -59,6 +59,36 @@ def support_choices() -> list[tuple[str, str]]:
     return list(vocabulary.current().support_types)
 
 
+class SharedChoicesMixin:
+    """A choice field whose copies share its list of choices.
+
+    Django copies every field of a form for each request, choices included (a deep
+    copy: 48 places in groups, on every search). The finder's choices are never changed
+    in place — a new list is assigned when they change (``views._show_counts``) — so
+    sharing them is safe, and saves most of the cost of making the form."""
+
+    def __deepcopy__(self, memo):
+        result = forms.Field.__deepcopy__(self, memo)
+        result._choices = self._choices
+        return result
+
+
+class VocabularyChoiceField(SharedChoicesMixin, django_filters.fields.ChoiceField):
+    pass
+
+
+class VocabularyMultipleChoiceField(SharedChoicesMixin, django_filters.fields.MultipleChoiceField):
+    pass
+
+
+class VocabularyChoiceFilter(django_filters.ChoiceFilter):
+    field_class = VocabularyChoiceField
+
+
+class VocabularyMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
+    field_class = VocabularyMultipleChoiceField
+
+
 class WholeNumberField(forms.Field):
     """A count or an amount of pounds typed as text.
 
@@ -149,14 +179,21 @@ class YesNoFilter(django_filters.Filter):
 class BusinessProfileForm(forms.Form):
     """The questions the finder asks, laid out with GOV.UK components."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # Read each vocabulary once: callable choices would be called on every use.
-        # django-filter's fields add their empty option ("Choose a place") as they
-        # iterate, so it is left out here or it would be added a second time.
-        for form_field in self.fields.values():
+    # The vocabularies the choices were made from (set by FinderFilterSet).
+    vocabulary: vocabulary.Vocabulary
+
+    @classmethod
+    def fix_choices(cls) -> None:
+        """Read each vocabulary once, when the FilterSet makes this class: callable
+        choices would be called on every use. django-filter's fields add their empty
+        option ("Choose a place") as they iterate, so it is left out here or it would
+        be added a second time."""
+        for form_field in cls.base_fields.values():
             if isinstance(form_field, forms.ChoiceField):
                 form_field.choices = [choice for choice in form_field.choices if choice[0] != ""]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
         self.helper = FormHelper(self)
         self.helper.form_method = "get"
         self.helper.disable_csrf = True
@@ -196,7 +233,7 @@ class BusinessProfileForm(forms.Form):
 
 
 class FinderFilterSet(django_filters.FilterSet):
-    location = django_filters.ChoiceFilter(
+    location = VocabularyChoiceFilter(
         label="Where is your business?",
         help_text="The local authority area your business is based in.",
         choices=place_choices,
@@ -204,14 +241,14 @@ class FinderFilterSet(django_filters.FilterSet):
         method="matched_by_profile",
         error_messages={"invalid_choice": "Choose where your business is from the list"},
     )
-    sector = django_filters.ChoiceFilter(
+    sector = VocabularyChoiceFilter(
         label="What does your business do?",
         choices=sector_choices,
         empty_label="Choose a sector",
         method="matched_by_profile",
         error_messages={"invalid_choice": "Choose your sector from the list"},
     )
-    stage = django_filters.ChoiceFilter(
+    stage = VocabularyChoiceFilter(
         label="How long has your business been trading?",
         choices=stage_choices,
         empty_label=None,
@@ -241,7 +278,7 @@ class FinderFilterSet(django_filters.FilterSet):
         money=True,
         method="matched_by_profile",
     )
-    support = django_filters.MultipleChoiceFilter(
+    support = VocabularyMultipleChoiceFilter(
         label="What kind of support do you want?",
         help_text="Select all that apply. Leave blank to see every kind.",
         choices=support_choices,
@@ -277,19 +314,35 @@ class FinderFilterSet(django_filters.FilterSet):
     class Meta:
         form = BusinessProfileForm
 
+    # The form class, made once for each reading of the vocabularies its choices come
+    # from (finder/vocabulary.py) rather than on every request: (vocabulary, class).
+    _form_class: tuple[vocabulary.Vocabulary, type[BusinessProfileForm]] | None = None
+
+    def get_form_class(self) -> type[BusinessProfileForm]:
+        words = vocabulary.current()
+        made = FinderFilterSet._form_class
+        if made is None or made[0] is not words:
+            form_class = super().get_form_class()
+            form_class.vocabulary = words
+            form_class.fix_choices()
+            made = FinderFilterSet._form_class = (words, form_class)
+        return made[1]
+
     @cached_property
     def profile(self) -> BusinessProfile:
         """The business described by the form; only meaningful once it is valid."""
         return profile_from(self.form.cleaned_data, names=self.choice_names())
 
     def choice_names(self) -> dict[str, str]:
-        """Display names of the chosen place, sector and stage, from the form's choices."""
+        """Display names of the chosen place, sector and stage, from the vocabularies
+        the form's choices were made from."""
+        labels = self.form.vocabulary.labels
         names = {}
         for name in ("location", "sector", "stage"):
             value = self.form.cleaned_data.get(name)
-            for key, label in _flat(self.form.fields[name].choices):
-                if key == value:
-                    names[name] = label
+            label = labels.get(name, {}).get(value) if value else None
+            if label is not None:
+                names[name] = label
         return names
 
     def filter_queryset(self, queryset):
@@ -306,16 +359,6 @@ class FinderFilterSet(django_filters.FilterSet):
     def offering(self, queryset, name: str, value: list[str]):
         """Only programmes giving at least one kind of support the business wants."""
         return queryset.offering(value)
-
-
-def _flat(choices) -> list[tuple[str, str]]:
-    flat = []
-    for key, label in choices:
-        if isinstance(label, (list, tuple)):
-            flat.extend(label)
-        else:
-            flat.append((key, label))
-    return flat
 
 
 def profile_from(data: dict, names: dict[str, str] | None = None) -> BusinessProfile:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -51,6 +52,16 @@ class Vocabulary:
     stages: Choices
     support_types: Choices
     parents: dict[str, frozenset[str]]
+
+    @cached_property
+    def labels(self) -> dict[str, dict[str, str]]:
+        """The name of each choice by slug, under the form field offering it."""
+        return {
+            "location": {slug: name for _, options in self.places for slug, name in options},
+            "sector": dict(self.sectors),
+            "stage": dict(self.stages),
+            "support": dict(self.support_types),
+        }
 
     def containing(self, slug: str) -> frozenset[str]:
         """The slug of this place and of every place containing it, however indirectly
