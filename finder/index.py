@@ -278,6 +278,14 @@ class CatalogueIndex:
                 shown.popitem(last=False)
         return found
 
+    def forget(self) -> None:
+        """Drop what the index remembers of past searches — the programmes shown and the
+        text searches answered — keeping the index itself: the next search reads them
+        from the database as a first search would (the benchmark counts those
+        queries)."""
+        self._shown.clear()
+        self._texts.clear()
+
     def rules(self, programme: Programme, today: datetime.date) -> ProgrammeRules:
         """``ProgrammeRules.from_programme`` for a programme from ``programmes()``,
         worked out once a day (its status depends on the date)."""

@@ -252,7 +252,7 @@ def _finder_queries(client, django_assert_num_queries, count: int) -> None:
     # until the catalogue changes; this first search fills both. The index also keeps
     # the programmes it showed: forget them, to count the queries that read them.
     client.get(HOME, params)
-    index.current(cache.catalogue_version())._shown.clear()
+    index.current(cache.catalogue_version()).forget()
     # The queries of one search, whatever the number of results:
     #  1    the catalogue version (is the index still current?)
     #  2    the programmes shown, on the page of results and as near misses
