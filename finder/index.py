@@ -40,14 +40,13 @@ from programmes.eligibility import (
     BusinessProfile,
     ProgrammeRules,
 )
-from programmes.models import Programme, Stage, SupportType
+from programmes.models import Programme, ProgrammeRelation, Stage, SupportType
 from programmes.querysets import (
     FIT_CLUSTER,
     FIT_OPEN,
     FIT_PLACE,
     FIT_SECTOR,
     FIT_SUPPORT,
-    match_detail_lookups,
 )
 
 # Stand-ins for an empty minimum or maximum: no answer (0 or more, at most
@@ -71,11 +70,21 @@ GROWTH_CODES = {GROWTH_SCALEUP: 1, GROWTH_POTENTIAL_SCALEUP: 2}  # any other: 0
 @dataclass(frozen=True)
 class Links:
     """One many-to-many link of every programme as a table of booleans: a row per
-    programme (in index order), a column per linked thing (``columns`` maps its slug to
-    its column)."""
+    programme (in index order), a column per linked thing. ``things`` are the linked
+    rows themselves, in their model's own order, and ``columns`` maps each one's slug to
+    its column."""
 
-    columns: dict[str, int]
+    things: tuple
     table: np.ndarray  # bool: a row per programme, a column per thing
+
+    @cached_property
+    def columns(self) -> dict[str, int]:
+        return {thing.slug: column for column, thing in enumerate(self.things)}
+
+    def of(self, row: int) -> list:
+        """What the programme in ``row`` is linked to, in the model's order (as its
+        ``.all()`` would list them)."""
+        return [self.things[column] for column in np.flatnonzero(self.table[row])]
 
     @cached_property
     def any(self) -> np.ndarray:
@@ -166,6 +175,7 @@ class CatalogueIndex:
     places: Links
     place_rank: np.ndarray  # per place column: PLACE_KIND_RANK of its kind
     sectors: Links
+    clusters: Links
     cluster_sectors: Links  # sectors covered by a cluster the programme serves
     stages: Links
     support: Links
@@ -268,15 +278,41 @@ class CatalogueIndex:
                 found[pk] = entry.programme
         missing = [pk for pk in ids if pk not in found]
         if missing:
-            read = Programme.objects.filter(pk__in=missing).prefetch_related(
-                *match_detail_lookups()
-            )
-            for programme in read:
+            for programme in self._read(missing):
                 shown[programme.pk] = _Shown(programme)
                 found[programme.pk] = programme
             while len(shown) > PROGRAMMES_KEPT:
                 shown.popitem(last=False)
         return found
+
+    def _read(self, ids: list[int]) -> list[Programme]:
+        """Read these programmes and their relations to other programmes (two queries),
+        and give each the places, sectors, stages, support types and clusters the index
+        already holds, as ``prefetch_related`` would have: their ``.all()`` then lists
+        them, in the same order, without a query. (Everything else about a linked row —
+        ``.filter()`` or ``.count()`` on it — is not for the finder's read-only use.)"""
+        relations: dict[int, list[ProgrammeRelation]] = {}
+        for relation in (
+            ProgrammeRelation.objects.filter(programme_id__in=ids)
+            .select_related("related")
+            .order_by("kind", "related__name")
+        ):
+            relations.setdefault(relation.programme_id, []).append(relation)
+        links = {
+            "places": (Place, self.places),
+            "sectors": (Sector, self.sectors),
+            "stages": (Stage, self.stages),
+            "support_types": (SupportType, self.support),
+            "clusters": (Cluster, self.clusters),
+        }
+        read = list(Programme.objects.filter(pk__in=ids))
+        row_of = self._row_of_id
+        for programme in read:
+            row = row_of[programme.pk]
+            cache = {name: _listing(model, table.of(row)) for name, (model, table) in links.items()}
+            cache["relations"] = _listing(ProgrammeRelation, relations.get(programme.pk, []))
+            programme._prefetched_objects_cache = cache
+        return read
 
     def forget(self) -> None:
         """Drop what the index remembers of past searches — the programmes shown and the
@@ -364,27 +400,28 @@ class CatalogueIndex:
         def numbers(values, empty: int) -> np.ndarray:
             return np.array([empty if v is None else v for v in values], dtype=np.int64)
 
-        def links(model, target: str, slugs: list[str]) -> Links:
-            pairs = getattr(Programme, model).through.objects.values_list(
-                "programme_id", f"{target}__slug"
-            )
-            return _links(pairs, row_of, size, slugs)
+        def links(field: str, things) -> Links:
+            """The programmes' links to ``things`` (every row of the linked model, in
+            its own order) through the many-to-many field ``field``."""
+            things = tuple(things)
+            column_of = {thing.pk: column for column, thing in enumerate(things)}
+            through = getattr(Programme, field).through
+            target = Programme._meta.get_field(field).m2m_reverse_name()
+            table = np.zeros((size, len(things)), dtype=bool)
+            for programme, thing in through.objects.values_list("programme_id", target):
+                table[row_of[programme], column_of[thing]] = True
+            return Links(things=things, table=table)
 
-        places = list(Place.objects.order_by("slug").values_list("slug", "kind"))
-        sectors = list(Sector.objects.order_by("slug").values_list("slug", flat=True))
-        # Programme to cluster to sector: the sectors of every cluster it serves.
-        covers: dict[int, list[str]] = {}
-        for cluster, sector in Cluster.sectors.through.objects.values_list(
-            "cluster_id", "sector__slug"
-        ):
-            covers.setdefault(cluster, []).append(sector)
-        cluster_pairs = [
-            (programme, sector)
-            for programme, cluster in Programme.clusters.through.objects.values_list(
-                "programme_id", "cluster_id"
-            )
-            for sector in covers.get(cluster, ())
-        ]
+        places = links("places", Place.objects.all())
+        sectors = links("sectors", Sector.objects.all())
+        clusters = links("clusters", Cluster.objects.prefetch_related("sectors"))
+        # The sectors each programme's clusters cover: programmes x clusters, times
+        # clusters x sectors.
+        covered = np.zeros((len(clusters.things), len(sectors.things)), dtype=bool)
+        for row, cluster in enumerate(clusters.things):
+            for sector in cluster.sectors.all():
+                covered[row, sectors.columns[sector.slug]] = True
+        cluster_sectors = (clusters.table.astype(np.int64) @ covered.astype(np.int64)) > 0
         return cls(
             version=version,
             ids=ids,
@@ -400,26 +437,24 @@ class CatalogueIndex:
             amount_max=numbers(columns[8], NO_MAXIMUM),
             growth=np.array([GROWTH_CODES.get(g, 0) for g in columns[9]], dtype=np.int8),
             audience_any=np.array([a == AUDIENCE_ANY for a in columns[10]], dtype=bool),
-            places=links("places", "place", [slug for slug, _ in places]),
-            place_rank=np.array([PLACE_KIND_RANK.get(kind, 0) for _, kind in places]),
-            sectors=links("sectors", "sector", sectors),
-            cluster_sectors=_links(cluster_pairs, row_of, size, sectors),
-            stages=links("stages", "stage", list(Stage.objects.values_list("slug", flat=True))),
-            support=links(
-                "support_types",
-                "supporttype",
-                list(SupportType.objects.values_list("slug", flat=True)),
-            ),
+            places=places,
+            place_rank=np.array([PLACE_KIND_RANK.get(p.kind, 0) for p in places.things]),
+            sectors=sectors,
+            clusters=clusters,
+            cluster_sectors=Links(things=sectors.things, table=cluster_sectors),
+            stages=links("stages", Stage.objects.all()),
+            support=links("support_types", SupportType.objects.all()),
         )
 
 
-def _links(pairs, row_of: dict[int, int], size: int, slugs: list[str]) -> Links:
-    """A Links table from (programme id, slug) pairs, a column per slug in ``slugs``."""
-    columns = {slug: n for n, slug in enumerate(slugs)}
-    table = np.zeros((size, len(columns)), dtype=bool)
-    for programme, slug in pairs:
-        table[row_of[programme], columns[slug]] = True
-    return Links(columns=columns, table=table)
+def _listing(model, rows: list):
+    """A QuerySet of ``model`` already read, holding ``rows``: what ``prefetch_related``
+    leaves on an instance for each relation. Made from ``none()``, so that anything but
+    reading it finds nothing rather than asking the database for every row."""
+    listing = model._default_manager.none()
+    listing._result_cache = rows
+    listing._prefetch_done = True
+    return listing
 
 
 @dataclass

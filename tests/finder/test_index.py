@@ -18,7 +18,9 @@ from django.utils import timezone
 from finder import cache, index
 from finder.filters import FinderFilterSet
 from finder.models import CatalogueVersion
+from programmes.eligibility import ProgrammeRules
 from programmes.models import Programme
+from programmes.querysets import match_detail_lookups
 from tests.benchmarks.run import make_profiles
 from tests.factories import make_programme
 
@@ -150,3 +152,49 @@ def test_index_version_is_a_new_number_each_time(db) -> None:
         cache.bump_catalogue_version()
         seen.add(cache.catalogue_version())
     assert len(seen) == 6
+
+
+def test_index_gives_programmes_the_details_prefetch_would(
+    generated, django_assert_num_queries
+) -> None:
+    """The programmes the index reads carry the same linked rows, in the same order, as
+    ``prefetch_related(*match_detail_lookups())`` gives, and reading them costs two
+    queries however many there are."""
+    fund = Programme.objects.get(slug="midlands-engine-investment-fund-ii")
+    fund.relations.create(
+        related=Programme.objects.get(slug="midlands-engine-investment-fund"), kind="part-of"
+    )
+    ids = [
+        fund.pk,
+        *Programme.objects.filter(clusters__isnull=False).values_list("pk", flat=True)[:5],
+        *Programme.objects.filter(relations__isnull=False).values_list("pk", flat=True)[:5],
+        *Programme.objects.filter(is_generated=True)
+        .order_by("?")
+        .values_list("pk", flat=True)[:40],
+    ]
+    current = index.current(cache.catalogue_version())
+    with django_assert_num_queries(2):
+        shown = current.programmes(ids)
+    expected = (
+        Programme.objects.filter(pk__in=ids).prefetch_related(*match_detail_lookups()).in_bulk()
+    )
+    assert set(shown) == set(expected) == set(ids)
+    with django_assert_num_queries(0):
+        for pk, programme in shown.items():
+            reference = expected[pk]
+            for name in ("places", "sectors", "stages", "support_types", "clusters"):
+                assert list(getattr(programme, name).all()) == list(
+                    getattr(reference, name).all()
+                ), name
+            for cluster, other in zip(
+                programme.clusters.all(), reference.clusters.all(), strict=True
+            ):
+                assert list(cluster.sectors.all()) == list(other.sectors.all())
+            assert [(r.kind, r.related.slug) for r in programme.relations.all()] == [
+                (r.kind, r.related.slug) for r in reference.relations.all()
+            ]
+            assert ProgrammeRules.from_programme(
+                programme, today=TODAY
+            ) == ProgrammeRules.from_programme(reference, today=TODAY)
+    assert any(programme.relations.all() for programme in shown.values())
+    assert any(programme.clusters.all() for programme in shown.values())
