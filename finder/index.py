@@ -22,6 +22,7 @@ PostgreSQL).
 from __future__ import annotations
 
 import datetime
+import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -449,12 +450,19 @@ class CatalogueIndex:
 
 def _listing(model, rows: list):
     """A QuerySet of ``model`` already read, holding ``rows``: what ``prefetch_related``
-    leaves on an instance for each relation. Made from ``none()``, so that anything but
-    reading it finds nothing rather than asking the database for every row."""
-    listing = model._default_manager.none()
+    leaves on an instance for each relation. Its query is an empty one, shared by every
+    listing of the model (a QuerySet copies its query before changing it), so anything
+    but reading the listing finds nothing rather than asking the database for every
+    row, and thousands of kept programmes do not each carry their own."""
+    listing = model._default_manager._queryset_class(model=model, query=_empty_query(model))
     listing._result_cache = rows
     listing._prefetch_done = True
     return listing
+
+
+@functools.cache
+def _empty_query(model):
+    return model._default_manager.none().query
 
 
 @dataclass
