@@ -1,0 +1,169 @@
+"""A per-process cache of rendered template fragments, for the pieces of the finder page
+that recur from one search to the next: a form field's markup, a programme's part of a
+result card.
+
+Why this is correct: a fragment is stored under a key made of everything its markup
+depends on, named in the template beside the fragment (``{% fragment %}``, in
+``finder/templatetags/fragment_cache.py``). Rules:
+
+* Each value in a key is frozen with its type, so ``1``, ``True`` and ``"1"`` — or a
+  string and the same text marked safe — never share an entry.
+* A form field (a ``BoundField``) in a key stands for its whole state as a widget renders
+  it (``field_state``): name, ids, label, hint, errors, value, choices and attributes.
+  Only widgets whose markup depends on nothing else are cached; any other field makes
+  the fragment render afresh every time.
+* Fragments built from catalogue data name the catalogue version and today's date
+  (``catalogue_state`` in the context, see ``finder.context_processors``). The version
+  changes at once when this process edits the catalogue; an edit made by another
+  process is seen within ``MAX_AGE_SECONDS``, when every fragment is rendered again
+  (as the vocabularies, ``finder/vocabulary.py``).
+* At most ``MAX_ENTRIES`` fragments are kept; the least recently used go first.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+from functools import cached_property
+
+from django import forms
+from django.forms.boundfield import BoundField
+from django.utils import timezone
+
+from finder import cache
+from finder.filters import YesNoCheckbox
+
+MAX_ENTRIES = 10_000
+MAX_AGE_SECONDS = 60.0
+
+# Widgets whose markup is a function of the bound field's state alone (``field_state``).
+# A subclass may render differently (its own template, a check test), so the classes are
+# matched exactly; a widget added here must not read anything ``field_state`` leaves out.
+CACHEABLE_WIDGETS = frozenset(
+    {
+        forms.TextInput,
+        forms.NumberInput,
+        forms.EmailInput,
+        forms.URLInput,
+        forms.Textarea,
+        forms.Select,
+        forms.RadioSelect,
+        forms.CheckboxSelectMultiple,
+        # Ticked by its own fixed test of the value (not a test given per instance).
+        YesNoCheckbox,
+    }
+)
+
+
+class Uncacheable(Exception):
+    """A key names something whose state cannot be told: render the fragment afresh."""
+
+
+class FragmentStore:
+    """A bounded, thread-safe least-recently-used map from key to rendered markup, whose
+    entries are forgotten ``max_age`` seconds after they were stored."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_age: float = MAX_AGE_SECONDS) -> None:
+        self.max_entries = max_entries
+        self.max_age = max_age
+        self._entries: OrderedDict[Hashable, tuple[str, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> str | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if time.monotonic() - entry[1] >= self.max_age:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, key: Hashable, html: str) -> None:
+        with self._lock:
+            self._entries[key] = (html, time.monotonic())
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+store = FragmentStore()
+
+
+def clear() -> None:
+    """Forget every fragment (tests start from nothing)."""
+    store.clear()
+
+
+def freeze(value: object) -> Hashable:
+    """``value`` as part of a key: hashable, and unequal to any value that could render
+    differently."""
+    if isinstance(value, BoundField):
+        state = field_state(value)
+        if state is None:
+            raise Uncacheable(value.html_name)
+        return state
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(freeze(item) for item in value))
+    if isinstance(value, dict):
+        return (type(value), tuple((key, freeze(item)) for key, item in value.items()))
+    if isinstance(value, (set, frozenset)):
+        return (type(value), frozenset(freeze(item) for item in value))
+    try:
+        hash(value)
+    except TypeError:
+        raise Uncacheable(type(value).__name__) from None
+    return (type(value), value)
+
+
+def field_state(field: BoundField) -> Hashable | None:
+    """Everything a cacheable widget's markup is made from, or None for a widget that is
+    not known to be cacheable. The pack's templates read the field through these and
+    through the context values each fragment names besides."""
+    widget = field.field.widget
+    if type(widget) not in CACHEABLE_WIDGETS:
+        return None
+    return (
+        type(field.form),
+        type(field.field),
+        type(widget),
+        field.html_name,
+        field.auto_id,
+        field.id_for_label,
+        freeze(field.label),
+        freeze(field.help_text),
+        freeze(list(field.errors)),
+        freeze(field.value()),
+        freeze(widget.attrs),
+        freeze(field.build_widget_attrs({})),
+        # Iterated as the widget will be: django-filter's choices add their empty option
+        # as they are read.
+        freeze(list(widget.choices) if hasattr(widget, "choices") else None),
+        widget.is_localized,
+        field.field.show_hidden_initial,
+        type(field.form.renderer),
+    )
+
+
+class CatalogueState:
+    """What fragments made from catalogue data depend on, read once per page: the
+    catalogue version and today's date (a programme's status follows its dates)."""
+
+    @cached_property
+    def version(self) -> int:
+        return cache.catalogue_version()
+
+    @cached_property
+    def today(self) -> datetime.date:
+        return timezone.localdate()
