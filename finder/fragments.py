@@ -36,7 +36,7 @@ from django.utils import timezone
 from finder import cache
 from finder.filters import YesNoCheckbox
 
-MAX_ENTRIES = 10_000
+MAX_ENTRIES = 50_000
 MAX_AGE_SECONDS = 60.0
 
 # Widgets whose markup is a function of the bound field's state alone (``field_state``).
@@ -69,10 +69,10 @@ class FragmentStore:
     def __init__(self, max_entries: int = MAX_ENTRIES, max_age: float = MAX_AGE_SECONDS) -> None:
         self.max_entries = max_entries
         self.max_age = max_age
-        self._entries: OrderedDict[Hashable, tuple[str, float]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[object, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> str | None:
+    def get(self, key: Hashable) -> object | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -83,7 +83,7 @@ class FragmentStore:
             self._entries.move_to_end(key)
             return entry[0]
 
-    def put(self, key: Hashable, html: str) -> None:
+    def put(self, key: Hashable, html: object) -> None:
         with self._lock:
             self._entries[key] = (html, time.monotonic())
             self._entries.move_to_end(key)
@@ -109,11 +109,14 @@ def clear() -> None:
 def freeze(value: object) -> Hashable:
     """``value`` as part of a key: hashable, and unequal to any value that could render
     differently."""
-    if isinstance(value, BoundField):
-        state = field_state(value)
-        if state is None:
-            raise Uncacheable(value.html_name)
-        return state
+    # Quick ways for the commonest values: plain text, and (value, label) pairs of it.
+    # Every other value freezes to a tuple that starts with a type, so neither can
+    # equal another value's frozen form.
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is tuple and len(value) == 2 and type(value[0]) is str and type(value[1]) is str:
+        return value
     if isinstance(value, (list, tuple)):
         return (type(value), tuple(freeze(item) for item in value))
     if isinstance(value, dict):
@@ -134,8 +137,8 @@ def field_state(field: BoundField) -> Hashable | None:
     widget = field.field.widget
     if type(widget) not in CACHEABLE_WIDGETS:
         return None
+    # Not the form's class: django-filter makes a new one for every FilterSet.
     return (
-        type(field.form),
         type(field.field),
         type(widget),
         field.html_name,
@@ -167,3 +170,108 @@ class CatalogueState:
     @cached_property
     def today(self) -> datetime.date:
         return timezone.localdate()
+
+
+# The context values the pack's field and layout templates (templates/govuk/) read that
+# crispy does not set afresh for each piece: the helper's settings and what an enclosing
+# template passes down. tests/finder/test_fragments.py checks the pack reads no others.
+PACK_CONTEXT = (
+    "choice_kind",
+    "choice_modifier",
+    "control_class",
+    "crispy_appended_text",
+    "crispy_prepended_text",
+    "field_template",
+    "flat_attrs",
+    "form_method",
+    "form_show_errors",
+    "form_show_labels",
+    "label_class",
+    "label_size",
+    "template_pack",
+    "wrapper_class",
+)
+
+# A context value that is not set at all, which templates treat unlike None.
+_MISSING = object()
+
+# Attributes crispy adds to a layout object while rendering it; not part of its design.
+_RENDER_STATE = frozenset({"bound_fields"})
+
+
+def _freeze_layout(item: object) -> Hashable:
+    """A crispy layout object (or a field name) as part of a key: its class and every
+    setting it was built with, nested objects included."""
+    if isinstance(item, str):
+        return freeze(item)
+    settings = getattr(item, "__dict__", None)
+    if settings is None:
+        raise Uncacheable(type(item).__name__)
+    return (
+        type(item),
+        tuple(
+            (name, _freeze_layout(value) if hasattr(value, "render") else _freeze_nested(value))
+            for name, value in settings.items()
+            if name not in _RENDER_STATE
+        ),
+    )
+
+
+def _freeze_nested(value: object) -> Hashable:
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(_freeze_layout(item) for item in value))
+    return freeze(value)
+
+
+def _field_names(item: object) -> list[str]:
+    if isinstance(item, str):
+        return [item]
+    if hasattr(item, "get_field_names"):
+        return [pointer.name for pointer in item.get_field_names()]
+    return []
+
+
+class CachedLayoutItem:
+    """One item of a crispy layout whose rendering is kept in the store, keyed on the
+    item's settings, the state of every field it renders and the context values the
+    pack reads. What rendering it does to the form besides returning markup — marking
+    its fields rendered, setting their widgets' classes — is recorded with the markup
+    and done again on a hit."""
+
+    def __init__(self, item: object) -> None:
+        self.item = item
+
+    def render(self, form, context, template_pack, **kwargs) -> str:
+        from crispy_forms.utils import render_field
+
+        names = _field_names(self.item)
+        try:
+            states = []
+            for name in names:
+                state = field_state(form[name])
+                if state is None:
+                    raise Uncacheable(name)
+                states.append(state)
+            key = (
+                "crispy-layout",
+                _freeze_layout(self.item),
+                tuple(states),
+                tuple(freeze(context.get(name, _MISSING)) for name in PACK_CONTEXT),
+                freeze(getattr(form, "crispy_field_template", None)),
+                freeze(kwargs),
+                template_pack,
+            )
+            hash(key)
+        except (Uncacheable, KeyError, TypeError):
+            return render_field(self.item, form, context, template_pack=template_pack, **kwargs)
+        stored = store.get(key)
+        if stored is None:
+            html = render_field(self.item, form, context, template_pack=template_pack, **kwargs)
+            effects = tuple((name, dict(form.fields[name].widget.attrs)) for name in names)
+            store.put(key, (html, effects))
+            return html
+        html, effects = stored
+        for name, attrs in effects:
+            form.fields[name].widget.attrs = dict(attrs)
+            form.rendered_fields.add(name)
+        return html
