@@ -175,6 +175,9 @@ class CatalogueState:
 # The context values the pack's field and layout templates (templates/govuk/) read that
 # crispy does not set afresh for each piece: the helper's settings and what an enclosing
 # template passes down. tests/finder/test_fragments.py checks the pack reads no others.
+# (crispy leaves ``field``, ``labelclass`` and ``flat_attrs`` behind in the context after
+# each field; every field template is given its own before it renders, and no other
+# piece reads them, so they are rightly not part of a key.)
 PACK_CONTEXT = (
     "choice_kind",
     "choice_modifier",
@@ -182,7 +185,6 @@ PACK_CONTEXT = (
     "crispy_appended_text",
     "crispy_prepended_text",
     "field_template",
-    "flat_attrs",
     "form_method",
     "form_show_errors",
     "form_show_labels",
