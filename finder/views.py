@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from finder import cache
+from finder import cache, fragments
 from finder.filters import FinderFilterSet
 from finder.search import Result, run_search
 from programmes.models import Programme
@@ -48,7 +48,11 @@ def home(request: HttpRequest) -> HttpResponse:
         return cached
     search = run_search(filterset, request.GET.get("page"), version=version, today=today)
     _show_counts(filterset, search.support_counts)
-    context.update(search=search, today=today)
+    context.update(
+        search=search,
+        today=today,
+        catalogue_state=fragments.CatalogueState(version=version, today=today),
+    )
     return cache.put(key, render(request, "finder/home.html", context))
 
 

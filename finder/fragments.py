@@ -1,0 +1,287 @@
+"""A per-process cache of rendered template fragments, for the pieces of the finder page
+that recur from one search to the next: a form field's markup, a programme's part of a
+result card.
+
+Why this is correct: a fragment is stored under a key made of everything its markup
+depends on, named in the template beside the fragment (``{% fragment %}``, in
+``finder/templatetags/fragment_cache.py``). Rules:
+
+* Each value in a key is frozen with its type, so ``1``, ``True`` and ``"1"`` — or a
+  string and the same text marked safe — never share an entry.
+* A form field (a ``BoundField``) in a key stands for its whole state as a widget renders
+  it (``field_state``): name, ids, label, hint, errors, value, choices and attributes.
+  Only widgets whose markup depends on nothing else are cached; any other field makes
+  the fragment render afresh every time.
+* Fragments built from catalogue data name the catalogue version and today's date
+  (``catalogue_state`` in the context, see ``finder.context_processors``). The version
+  is kept in the database and changes with every catalogue change (``finder.cache``),
+  so an edit made by any process is seen by every process at its next page.
+* At most ``MAX_ENTRIES`` fragments are kept; the least recently used go first, and
+  none is kept longer than ``MAX_AGE_SECONDS`` (a bound on memory held by pieces nobody
+  asks for, not something correctness relies on).
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+from functools import cached_property
+
+from django import forms
+from django.forms.boundfield import BoundField
+from django.utils import timezone
+
+from finder import cache
+from finder.filters import YesNoCheckbox
+
+MAX_ENTRIES = 50_000
+MAX_AGE_SECONDS = 24 * 60 * 60.0
+
+# Widgets whose markup is a function of the bound field's state alone (``field_state``).
+# A subclass may render differently (its own template, a check test), so the classes are
+# matched exactly; a widget added here must not read anything ``field_state`` leaves out.
+CACHEABLE_WIDGETS = frozenset(
+    {
+        forms.TextInput,
+        forms.NumberInput,
+        forms.EmailInput,
+        forms.URLInput,
+        forms.Textarea,
+        forms.Select,
+        forms.RadioSelect,
+        forms.CheckboxSelectMultiple,
+        # Ticked by its own fixed test of the value (not a test given per instance).
+        YesNoCheckbox,
+    }
+)
+
+
+class Uncacheable(Exception):
+    """A key names something whose state cannot be told: render the fragment afresh."""
+
+
+class FragmentStore:
+    """A bounded, thread-safe least-recently-used map from key to rendered markup, whose
+    entries are forgotten ``max_age`` seconds after they were stored."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_age: float = MAX_AGE_SECONDS) -> None:
+        self.max_entries = max_entries
+        self.max_age = max_age
+        self._entries: OrderedDict[Hashable, tuple[object, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> object | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if time.monotonic() - entry[1] >= self.max_age:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, key: Hashable, html: object) -> None:
+        with self._lock:
+            self._entries[key] = (html, time.monotonic())
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+store = FragmentStore()
+
+
+def clear() -> None:
+    """Forget every fragment (tests start from nothing)."""
+    store.clear()
+
+
+def freeze(value: object) -> Hashable:
+    """``value`` as part of a key: hashable, and unequal to any value that could render
+    differently."""
+    # Quick ways for the commonest values: plain text, and (value, label) pairs of it.
+    # Every other value freezes to a tuple that starts with a type, so neither can
+    # equal another value's frozen form.
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is tuple and len(value) == 2 and type(value[0]) is str and type(value[1]) is str:
+        return value
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(freeze(item) for item in value))
+    if isinstance(value, dict):
+        return (type(value), tuple((key, freeze(item)) for key, item in value.items()))
+    if isinstance(value, (set, frozenset)):
+        return (type(value), frozenset(freeze(item) for item in value))
+    try:
+        hash(value)
+    except TypeError:
+        raise Uncacheable(type(value).__name__) from None
+    return (type(value), value)
+
+
+def field_state(field: BoundField) -> Hashable | None:
+    """Everything a cacheable widget's markup is made from, or None for a widget that is
+    not known to be cacheable. The pack's templates read the field through these and
+    through the context values each fragment names besides."""
+    widget = field.field.widget
+    if type(widget) not in CACHEABLE_WIDGETS:
+        return None
+    # Not the form's class: django-filter makes a new one for every FilterSet.
+    return (
+        type(field.field),
+        type(widget),
+        field.html_name,
+        field.auto_id,
+        field.id_for_label,
+        freeze(field.label),
+        freeze(field.help_text),
+        freeze(list(field.errors)),
+        freeze(field.value()),
+        freeze(widget.attrs),
+        freeze(field.build_widget_attrs({})),
+        # Iterated as the widget will be: django-filter's choices add their empty option
+        # as they are read.
+        freeze(list(widget.choices) if hasattr(widget, "choices") else None),
+        widget.is_localized,
+        field.field.show_hidden_initial,
+        type(field.form.renderer),
+    )
+
+
+class CatalogueState:
+    """What fragments made from catalogue data depend on, read once per page: the
+    catalogue version and today's date (a programme's status follows its dates). A view
+    that has read them already passes them in."""
+
+    def __init__(self, *, version: int | None = None, today: datetime.date | None = None):
+        if version is not None:
+            self.__dict__["version"] = version
+        if today is not None:
+            self.__dict__["today"] = today
+
+    @cached_property
+    def version(self) -> int:
+        return cache.catalogue_version()
+
+    @cached_property
+    def today(self) -> datetime.date:
+        return timezone.localdate()
+
+
+# The context values the pack's field and layout templates (templates/govuk/) read that
+# crispy does not set afresh for each piece: the helper's settings and what an enclosing
+# template passes down. tests/finder/test_fragments.py checks the pack reads no others.
+# (crispy leaves ``field``, ``labelclass`` and ``flat_attrs`` behind in the context after
+# each field; every field template is given its own before it renders, and no other
+# piece reads them, so they are rightly not part of a key.)
+PACK_CONTEXT = (
+    "choice_kind",
+    "choice_modifier",
+    "control_class",
+    "crispy_appended_text",
+    "crispy_prepended_text",
+    "field_template",
+    "form_method",
+    "form_show_errors",
+    "form_show_labels",
+    "label_class",
+    "label_size",
+    "template_pack",
+    "wrapper_class",
+)
+
+# A context value that is not set at all, which templates treat unlike None.
+_MISSING = object()
+
+# Attributes crispy adds to a layout object while rendering it; not part of its design.
+_RENDER_STATE = frozenset({"bound_fields"})
+
+
+def _freeze_layout(item: object) -> Hashable:
+    """A crispy layout object (or a field name) as part of a key: its class and every
+    setting it was built with, nested objects included."""
+    if isinstance(item, str):
+        return freeze(item)
+    settings = getattr(item, "__dict__", None)
+    if settings is None:
+        raise Uncacheable(type(item).__name__)
+    return (
+        type(item),
+        tuple(
+            (name, _freeze_layout(value) if hasattr(value, "render") else _freeze_nested(value))
+            for name, value in settings.items()
+            if name not in _RENDER_STATE
+        ),
+    )
+
+
+def _freeze_nested(value: object) -> Hashable:
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(_freeze_layout(item) for item in value))
+    return freeze(value)
+
+
+def _field_names(item: object) -> list[str]:
+    if isinstance(item, str):
+        return [item]
+    if hasattr(item, "get_field_names"):
+        return [pointer.name for pointer in item.get_field_names()]
+    return []
+
+
+class CachedLayoutItem:
+    """One item of a crispy layout whose rendering is kept in the store, keyed on the
+    item's settings, the state of every field it renders and the context values the
+    pack reads. What rendering it does to the form besides returning markup — marking
+    its fields rendered, setting their widgets' classes — is recorded with the markup
+    and done again on a hit."""
+
+    def __init__(self, item: object) -> None:
+        self.item = item
+
+    def render(self, form, context, template_pack, **kwargs) -> str:
+        from crispy_forms.utils import render_field
+
+        names = _field_names(self.item)
+        try:
+            states = []
+            for name in names:
+                state = field_state(form[name])
+                if state is None:
+                    raise Uncacheable(name)
+                states.append(state)
+            key = (
+                "crispy-layout",
+                _freeze_layout(self.item),
+                tuple(states),
+                tuple(freeze(context.get(name, _MISSING)) for name in PACK_CONTEXT),
+                freeze(getattr(form, "crispy_field_template", None)),
+                freeze(kwargs),
+                template_pack,
+            )
+            hash(key)
+        except (Uncacheable, KeyError, TypeError):
+            return render_field(self.item, form, context, template_pack=template_pack, **kwargs)
+        stored = store.get(key)
+        if stored is None:
+            html = render_field(self.item, form, context, template_pack=template_pack, **kwargs)
+            effects = tuple((name, dict(form.fields[name].widget.attrs)) for name in names)
+            store.put(key, (html, effects))
+            return html
+        html, effects = stored
+        for name, attrs in effects:
+            form.fields[name].widget.attrs = dict(attrs)
+            form.rendered_fields.add(name)
+        return html

@@ -1,0 +1,256 @@
+"""Rendered fragments are reused only while everything they show is the same: the cached
+finder form renders exactly as crispy does, and a fragment is rendered afresh when a
+value, a facet count, the catalogue or the day changes (finder/fragments.py)."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.utils.safestring import SafeString
+
+from finder import fragments
+from finder.views import _filterset, _show_counts
+from tests.factories import (
+    make_geography,
+    make_programme,
+    make_sector,
+    make_stage,
+    make_support_type,
+)
+
+PACK = Path(settings.BASE_DIR) / "templates" / "govuk"
+
+
+@pytest.fixture
+def catalogue() -> dict:
+    places = make_geography()
+    make_sector("manufacturing")
+    make_sector("digital")
+    make_stage("established")
+    make_stage("start-up")
+    make_support_type("equity", name="Equity investment")
+    make_support_type("grant", name="Grants")
+    fund = make_programme(
+        slug="co-invest",
+        name="Co-Invest",
+        places=[places["west-midlands-combined-authority"]],
+        support_types=["equity"],
+    )
+    return {"places": places, "fund": fund}
+
+
+def _form(query: str, counts: dict[str, int] | None = None):
+    filterset = _filterset(RequestFactory().get("/?" + query))
+    filterset.is_valid()
+    if counts is not None:
+        _show_counts(filterset, counts)
+    return filterset.form
+
+
+def _render(tag: str, form) -> str:
+    source = "{% load crispy_forms_tags fragment_cache %}{% " + tag + " form %}"
+    return Template(source).render(Context({"form": form}))
+
+
+# Each state of the finder form: unbound, bound, every kind of error, and each control in
+# another state than the one before (so a stale fragment would show).
+FORM_STATES = [
+    ("", None),
+    ("location=birmingham", {"equity": 1, "grant": 0}),
+    ("location=coventry", {"equity": 1, "grant": 0}),
+    ("location=coventry&sector=digital&stage=established", {"equity": 3, "grant": 2}),
+    ("location=coventry&sector=digital&stage=start-up", {"equity": 2, "grant": 2}),
+    ("support=grant&employees=12&turnover=%C2%A3250%2C000", {"equity": 2, "grant": 2}),
+    ("support=grant&support=equity&employees=12", {"equity": 2, "grant": 5}),
+    ("employees=abc&turnover=-5&funding=x", None),
+    ("employees=abd", None),
+    # The same value with other errors: only the messages change.
+    ("employees=abd&employees=abd", None),
+    ("location=atlantis&sector=nope&stage=nope&support=nope", None),
+    ("location=birmingham&location=coventry&q=a&q=b", None),
+    ("include_closed=maybe&employees_3y_ago=-1&turnover_3y_ago=q", None),
+    ("include_closed=1&q=%3Cb%3Ebattery%3C%2Fb%3E", {"equity": 0, "grant": 0}),
+    ("include_closed=0&q=battery", {"equity": 0, "grant": 0}),
+    ("", None),
+]
+
+
+@pytest.mark.django_db
+def test_cached_crispy_renders_every_form_state_as_crispy_does(catalogue) -> None:
+    for query, counts in FORM_STATES:
+        reference = _render("crispy", _form(query, counts))
+
+        first = _render("cached_crispy", _form(query, counts))
+        stored = len(fragments.store)
+        again = _render("cached_crispy", _form(query, counts))
+
+        assert first == reference, query
+        assert again == reference, query
+        # The second rendering came from the store: it added nothing to it.
+        assert len(fragments.store) == stored, query
+
+
+@pytest.mark.django_db
+def test_cached_crispy_shows_new_facet_counts(catalogue) -> None:
+    _render("cached_crispy", _form("location=birmingham", {"equity": 1, "grant": 0}))
+
+    html = _render("cached_crispy", _form("location=birmingham", {"equity": 7, "grant": 0}))
+
+    assert "Equity investment (7)" in html
+    assert "Equity investment (1)" not in html
+
+
+@pytest.mark.django_db
+def test_cached_crispy_leaves_the_form_as_crispy_does(catalogue) -> None:
+    """Crispy marks each field rendered and sets its widget's classes from the layout;
+    a form served from the store is left the same."""
+    reference = _form("employees=12")
+    _render("crispy", reference)
+    _render("cached_crispy", _form("employees=12"))
+
+    cached = _form("employees=12")
+    _render("cached_crispy", cached)
+
+    assert cached.rendered_fields == reference.rendered_fields
+    for name in reference.fields:
+        assert cached.fields[name].widget.attrs == reference.fields[name].widget.attrs, name
+
+
+@pytest.fixture
+def no_answer_cache(settings) -> None:
+    """Only the fragments are cached, so what a page shows is theirs."""
+    settings.FINDER_SEARCH_CACHE_SECONDS = 0
+
+
+@pytest.mark.django_db
+def test_result_card_shows_a_catalogue_edit_at_once(client, catalogue, no_answer_cache) -> None:
+    query = "/?location=birmingham"
+    assert "Co-Invest" in client.get(query).content.decode()
+
+    fund = catalogue["fund"]
+    fund.name = "Co-Invest Fund II"
+    fund.summary = "Equity alongside business angels."
+    fund.save()
+    html = client.get(query).content.decode()
+
+    assert "Co-Invest Fund II" in html
+    assert "Equity alongside business angels." in html
+
+
+@pytest.mark.django_db
+def test_result_card_shows_the_status_of_the_day(client, catalogue, no_answer_cache) -> None:
+    fund = catalogue["fund"]
+    fund.closes_on = datetime.date(2026, 3, 1)
+    fund.save()
+    query = "/?location=birmingham&include_closed=1"
+
+    with mock.patch("django.utils.timezone.localdate", return_value=datetime.date(2026, 3, 1)):
+        on_closing_day = client.get(query).content.decode()
+    with mock.patch("django.utils.timezone.localdate", return_value=datetime.date(2026, 3, 2)):
+        day_after = client.get(query).content.decode()
+
+    assert "Co-Invest" in on_closing_day and "Co-Invest" in day_after
+    assert "govuk-tag--grey" not in on_closing_day
+    assert 'govuk-tag govuk-tag--grey">Closed</strong>' in day_after
+
+
+def test_freeze_tells_apart_values_that_render_differently() -> None:
+    frozen = [
+        fragments.freeze(value)
+        for value in [1, True, "1", 1.0, None, "", False, 0, "a", SafeString("a"), ["a"], ("a",)]
+    ]
+
+    assert len(set(frozen)) == len(frozen)
+    assert fragments.freeze(("a", "b")) == fragments.freeze(("a", "b"))
+    assert fragments.freeze([("a", "b")]) != fragments.freeze([("a", SafeString("b"))])
+
+
+def test_store_forgets_the_least_recently_used_and_the_old() -> None:
+    clock = [100.0]
+    store = fragments.FragmentStore(max_entries=2, max_age=60)
+    with mock.patch("finder.fragments.time.monotonic", side_effect=lambda: clock[0]):
+        store.put("a", "A")
+        store.put("b", "B")
+        assert store.get("a") == "A"  # "a" is now the more recently used
+        store.put("c", "C")
+        assert store.get("b") is None
+        assert store.get("a") == "A"
+
+        clock[0] += 59.9
+        assert store.get("c") == "C"
+        clock[0] += 0.1
+        assert store.get("c") is None
+
+
+class _Thing:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def shout(self) -> str:
+        return self.name.upper()
+
+
+def test_fragment_is_rendered_afresh_when_a_named_value_changes() -> None:
+    template = Template(
+        "{% load fragment_cache %}"
+        '{% fragment "demo" thing.name thing.shout row.key missing %}'
+        "{{ thing.name }}/{{ thing.shout }}/{{ row.key }}/{{ missing }}"
+        "{% endfragment %}"
+    )
+
+    def render(**context) -> str:
+        return template.render(Context(context))
+
+    assert render(thing=_Thing("ada"), row={"key": 1}) == "ada/ADA/1/"
+    assert render(thing=_Thing("ada"), row={"key": 1}) == "ada/ADA/1/"
+    assert render(thing=_Thing("bo"), row={"key": 1}) == "bo/BO/1/"
+    assert render(thing=_Thing("bo"), row={"key": 2}) == "bo/BO/2/"
+    assert render(thing=_Thing("bo"), row={"key": 2}, missing="x") == "bo/BO/2/x"
+
+
+def test_two_fragments_never_share_an_entry() -> None:
+    template = Template(
+        '{% load fragment_cache %}{% fragment "same" value %}one{% endfragment %}'
+        '{% fragment "same" value %}two{% endfragment %}'
+    )
+
+    assert template.render(Context({"value": 1})) == "onetwo"
+
+
+def test_pack_field_templates_read_only_the_context_the_cache_names() -> None:
+    """A layout item is cached on PACK_CONTEXT and the fields it renders; a pack template
+    reading any other context value could be served stale. Names set while a piece is
+    rendered (by crispy, by the template itself, or by its includes) are allowed."""
+    set_while_rendering = {
+        "field", "fields", "fields_output", "fieldset", "legend", "div", "multifield",
+        "formactions", "buttonholder", "input", "option", "error", "describedby",
+        "widget_class", "forloop", "labelclass", "True", "False", "None",
+    }  # fmt: skip
+    words = {"if", "elif", "else", "endif", "for", "endfor", "in", "not", "and", "or", "is",
+             "with", "endwith", "include", "load", "spaceless", "endspaceless", "fragment",
+             "endfragment", "as", "govuk_describedby"}  # fmt: skip
+    whole_form = {"whole_uni_form.html", "whole_uni_formset.html", "uni_form.html",
+                  "uni_formset.html", "display_form.html", "error_summary.html", "errors.html",
+                  "errors_formset.html", "inputs.html"}  # fmt: skip
+    read = set()
+    for path in PACK.rglob("*.html"):
+        if path.name in whole_form:
+            continue
+        for tag in re.findall(r"\{[{%](.*?)[%}]\}", path.read_text()):
+            tag = re.sub(r"\"[^\"]*\"|'[^']*'", "", tag)  # strings
+            tag = re.sub(r"\|\w+(:\S+)?", "", tag)  # filters
+            tag = re.sub(r"\b\w+=", "", tag)  # names given by with/include
+            for name in re.findall(r"(?<![\w.])([A-Za-z_]\w*)", tag):
+                read.add(name)
+    unnamed = read - words - set_while_rendering - set(fragments.PACK_CONTEXT)
+    # "load" arguments are library names, not context.
+    unnamed -= {"crispy_forms_field", "govuk_frontend", "fragment_cache"}
+
+    assert unnamed == set()
