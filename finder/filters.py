@@ -4,6 +4,12 @@ Eligibility is decided for the profile as a whole — a near miss is "exactly on
 unmet", which no single filter can know — so the profile filters hand over to
 ``Programme.objects.for_finder(profile)`` and the per-field methods only narrow what that
 leaves: support wanted and closed programmes.
+
+The finder page and ``/api/match/`` use the FilterSet for its form (validation, the
+profile) and search the in-memory index of the catalogue (finder/index.py, through
+finder/search.py), which decides the same rules ~100 times faster at 10,000 programmes.
+``qs`` stays the database's way to the same answer: tests/finder/test_index.py checks the
+index against it.
 """
 
 from __future__ import annotations
