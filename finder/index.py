@@ -184,6 +184,8 @@ class CatalogueIndex:
     _texts: dict = field(default_factory=dict, repr=False, compare=False)
     # Programmes shown, with their details, by id (see programmes()).
     _shown: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
+    # Guards both memories: a threaded server (runserver) searches from several threads.
+    _memory: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def size(self) -> int:
@@ -266,24 +268,27 @@ class CatalogueIndex:
 
     def programmes(self, ids: list[int]) -> dict[int, Programme]:
         """The programmes with these ids, with everything explaining a match and a
-        results page read (``match_detail_lookups``): those shown recently from memory,
-        the others in one query and one per kind of detail. They belong to this version
-        of the catalogue, like the index; treat them as read-only. An id no longer in
-        the database (deleted since the version was read) is left out."""
+        results page read (what ``match_detail_lookups`` prefetches): those shown
+        recently from memory, the others in two queries (see ``_read``). They belong to
+        this version of the catalogue, like the index; treat them as read-only. An id no
+        longer in the database (deleted since the version was read) is left out."""
         shown = self._shown
         found = {}
-        for pk in ids:
-            entry = shown.get(pk)
-            if entry is not None:
-                shown.move_to_end(pk)
-                found[pk] = entry.programme
+        with self._memory:
+            for pk in ids:
+                entry = shown.get(pk)
+                if entry is not None:
+                    shown.move_to_end(pk)
+                    found[pk] = entry.programme
         missing = [pk for pk in ids if pk not in found]
         if missing:
-            for programme in self._read(missing):
-                shown[programme.pk] = _Shown(programme)
-                found[programme.pk] = programme
-            while len(shown) > PROGRAMMES_KEPT:
-                shown.popitem(last=False)
+            read = self._read(missing)
+            with self._memory:
+                for programme in read:
+                    shown[programme.pk] = _Shown(programme)
+                    found[programme.pk] = programme
+                while len(shown) > PROGRAMMES_KEPT:
+                    shown.popitem(last=False)
         return found
 
     def _read(self, ids: list[int]) -> list[Programme]:
@@ -320,8 +325,9 @@ class CatalogueIndex:
         text searches answered — keeping the index itself: the next search reads them
         from the database as a first search would (the benchmark counts those
         queries)."""
-        self._shown.clear()
-        self._texts.clear()
+        with self._memory:
+            self._shown.clear()
+            self._texts.clear()
 
     def rules(self, programme: Programme, today: datetime.date) -> ProgrammeRules:
         """``ProgrammeRules.from_programme`` for a programme from ``programmes()``,
@@ -353,9 +359,10 @@ class CatalogueIndex:
             if row is not None:
                 matching[row] = True
                 text[row] = float(rank)
-        if len(self._texts) >= TEXT_SEARCHES_KEPT:
-            self._texts.pop(next(iter(self._texts)), None)
-        self._texts[q] = (matching, text)
+        with self._memory:
+            if len(self._texts) >= TEXT_SEARCHES_KEPT:
+                self._texts.pop(next(iter(self._texts)), None)
+            self._texts[q] = (matching, text)
         return matching, text
 
     def _place_rank(self, within) -> np.ndarray:

@@ -12,7 +12,8 @@ form reads all four lists and the place containment table on every search. Rules
   different app server) is seen within ``MAX_AGE_SECONDS``: the cache is read again
   after that long whatever happened. A place added elsewhere can therefore be refused
   by the form for up to that long; nothing is ever matched against vanished data,
-  because a search reads the programmes themselves from the database.
+  because a search uses the index of the catalogue (finder/index.py), which follows the
+  catalogue version kept in the database.
 """
 
 from __future__ import annotations
