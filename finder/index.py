@@ -102,16 +102,12 @@ class Links:
 
     def any_of(self, slugs) -> np.ndarray:
         """The programmes linked to at least one of ``slugs``."""
-        indexes = sorted(self.columns[slug] for slug in slugs if slug in self.columns)
-        if not indexes:
-            return np.zeros(len(self.table), dtype=bool)
-        return self.table[:, indexes].any(axis=1)
+        return self.count_of(slugs) > 0
 
     def count_of(self, slugs) -> np.ndarray:
-        """How many of ``slugs`` each programme is linked to."""
+        """How many of ``slugs`` each programme is linked to (slugs the index does not
+        know count for none)."""
         indexes = sorted(self.columns[slug] for slug in slugs if slug in self.columns)
-        if not indexes:
-            return np.zeros(len(self.table), dtype=np.int64)
         return self.table[:, indexes].sum(axis=1, dtype=np.int64)
 
 

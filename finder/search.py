@@ -91,8 +91,8 @@ def run_search(
 
     The index ranks every programme (asking the database only which programmes match
     words searched for, the first time they are searched for); then the programmes
-    shown are read with their details — one query, and one per kind of detail, for
-    those not shown recently — and explained.
+    shown are read with their details — two queries, for those not shown recently
+    (``CatalogueIndex.programmes``) — and explained.
     """
     profile = filterset.profile
     catalogue = index.current(version)

@@ -61,7 +61,6 @@ class Vocabulary:
             "location": {slug: name for _, options in self.places for slug, name in options},
             "sector": dict(self.sectors),
             "stage": dict(self.stages),
-            "support": dict(self.support_types),
         }
 
     def containing(self, slug: str) -> frozenset[str]:
