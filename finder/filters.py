@@ -14,6 +14,7 @@ index against it.
 
 from __future__ import annotations
 
+import copy
 import re
 from functools import cached_property
 
@@ -23,6 +24,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 
 from finder import vocabulary
 from programmes.eligibility import BusinessProfile
@@ -73,10 +75,32 @@ class SharedChoicesMixin:
     in place — a new list is assigned when they change (``views._show_counts``) — so
     sharing them is safe, and saves most of the cost of making the form."""
 
+    # The choices' values as a set, with the choices it was made from (``fix_choices``).
+    _valid_values: tuple[object, frozenset[str]] | None = None
+
     def __deepcopy__(self, memo):
         result = forms.Field.__deepcopy__(self, memo)
         result._choices = self._choices
         return result
+
+    def remember_valid_values(self) -> None:
+        """Keep the set of values a choice may have, for copies of this field to check
+        answers against: django-filter's choices are normalised again each time they
+        are read, and Django checks an answer by reading them all."""
+        values = set()
+        for value, label in self.choices:
+            if isinstance(label, (list, tuple)):
+                values.update(str(inner) for inner, _ in label)
+            else:
+                values.add(str(value))
+        self._valid_values = (self._choices, frozenset(values))
+
+    def valid_value(self, value) -> bool:
+        known = self._valid_values
+        if known is None or known[0] is not self._choices:
+            # Choices set since: check them as Django does.
+            return super().valid_value(value)
+        return str(value) in known[1]
 
 
 class VocabularyChoiceField(SharedChoicesMixin, django_filters.fields.ChoiceField):
@@ -197,6 +221,8 @@ class BusinessProfileForm(forms.Form):
         for form_field in cls.base_fields.values():
             if isinstance(form_field, forms.ChoiceField):
                 form_field.choices = [choice for choice in form_field.choices if choice[0] != ""]
+            if isinstance(form_field, SharedChoicesMixin):
+                form_field.remember_valid_values()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -319,6 +345,26 @@ class FinderFilterSet(django_filters.FilterSet):
 
     class Meta:
         form = BusinessProfileForm
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None) -> None:
+        # As django-filter's own, but without copying every filter on each request (a
+        # deep copy, half the cost of reading a profile): only ``qs`` and making the
+        # form class use the copies, so ``filters`` makes them when first asked for.
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+
+    @cached_property
+    def filters(self) -> dict[str, django_filters.Filter]:
+        filters = copy.deepcopy(self.base_filters)
+        for filter_ in filters.values():
+            filter_.model = self.queryset.model
+            filter_.parent = self
+        return filters
 
     # The form class, made once for each reading of the vocabularies its choices come
     # from (finder/vocabulary.py) rather than on every request: (vocabulary, class).
