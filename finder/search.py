@@ -32,12 +32,16 @@ class Result:
 
     @property
     def successors(self) -> list[Programme]:
-        """Where to go instead when the programme has closed."""
-        return [
-            relation.related
-            for relation in self.programme.relations.all()
-            if relation.kind == ProgrammeRelation.Kind.SUCCEEDED_BY
-        ]
+        return successors_of(self.programme)
+
+
+def successors_of(programme: Programme) -> list[Programme]:
+    """Where to go instead when the programme has closed."""
+    return [
+        relation.related
+        for relation in programme.relations.all()
+        if relation.kind == ProgrammeRelation.Kind.SUCCEEDED_BY
+    ]
 
 
 @dataclass

@@ -1,0 +1,142 @@
+"""``{% result_cards results near_miss %}``: the finder's result cards, as list items.
+
+A page shows up to 30 cards, and rendering each through the template language was most
+of the cost of a finder page. Whole cards cannot be kept: nearly every card is different,
+because its reasons quote the business's own answers. But a card is made of pieces that
+recur from one search to the next, and each piece is kept in the fragment store
+(``finder/fragments.py``) under every value it is rendered from:
+
+* the programme's own part, ``finder/_result.html``: decided by the programme as the
+  catalogue version has it, today's date (its status follows its dates), whether it is a
+  near miss and its match level. It is rendered once for those values, with a marker in
+  place of each part made for the business, and kept split at the markers;
+* the parts made for the business: the rule a near miss fails
+  (``finder/_result_unmet.html``), each reason (``finder/_result_reason.html``) and the
+  ranking note (``finder/_result_fit.html``). Each is a function of the values it is
+  given, so the same sentence is rendered once whoever it is for.
+
+``tests/finder/test_result_cards.py`` checks that a card made of pieces is the card the
+templates render in one go.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Hashable, Iterable
+
+from django import template
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from finder import fragments
+from finder.search import Result, successors_of
+
+register = template.Library()
+
+CARD = "finder/_result.html"
+UNMET = "finder/_result_unmet.html"
+REASON = "finder/_result_reason.html"
+FIT = "finder/_result_fit.html"
+
+# The parts of a card made for the business, in the order the card prints them.
+PARTS = ("unmet", "reasons", "fit")
+
+# A marker no catalogue text can contain: made afresh by each process.
+_SECRET = secrets.token_hex(16)
+MARKERS = {name: mark_safe(f"<!--{name}:{_SECRET}-->") for name in PARTS}
+
+
+class CardTemplateError(template.TemplateSyntaxError):
+    """``finder/_result.html`` does not print each part exactly once, in order."""
+
+
+@register.simple_tag(takes_context=True)
+def result_cards(context: template.Context, results: Iterable[Result], near_miss: bool) -> str:
+    """Each result's card in an ``<li>``, for the page's ``<ol>``."""
+    state = context["catalogue_state"]
+    html: list[str] = []
+    for result in results:
+        html.append("<li>")
+        html.extend(card_pieces(result, near_miss=near_miss, state=state))
+        html.append("</li>\n")
+    return mark_safe("".join(html))
+
+
+def card_pieces(result: Result, *, near_miss: bool, state: fragments.CatalogueState) -> list[str]:
+    """One card, as the programme's own part with the business's parts between."""
+    match = result.match
+    programme = result.programme
+    key = ("result-card", state.version, state.today, programme.pk, near_miss, match.level)
+    frame = fragments.store.get(key)
+    if frame is None:
+        frame = split_card(render_to_string(CARD, card_context(result, near_miss, state)))
+        fragments.store.put(key, frame)
+    parts = (
+        _piece(UNMET, near_miss, *(reason.text for reason in match.unmet)) if near_miss else "",
+        "\n    ".join(
+            _piece(REASON, near_miss, reason.outcome, reason.text) for reason in match.reasons
+        ),
+        _piece(FIT, *match.fit),
+    )
+    pieces = [frame[0]]
+    for part, following in zip(parts, frame[1:], strict=True):
+        pieces.append(part)
+        pieces.append(following)
+    return pieces
+
+
+def card_context(
+    result: Result, near_miss: bool, state: fragments.CatalogueState, parts: dict | None = None
+) -> dict:
+    """What ``finder/_result.html`` is rendered from: the values that key its card, and
+    the business's parts (markers, unless ``parts`` gives them)."""
+    programme = result.programme
+    return {
+        "programme": programme,
+        "status": programme.effective_status(state.today),
+        "near_miss": near_miss,
+        "level": result.match.level,
+        "successors": successors_of(programme),
+        **(parts if parts is not None else MARKERS),
+    }
+
+
+def split_card(html: str) -> tuple[str, ...]:
+    """The card's markup around its markers: one more piece than there are parts."""
+    pieces = []
+    rest = html
+    for name in PARTS:
+        before, found, rest = rest.partition(MARKERS[name])
+        if not found or MARKERS[name] in rest:
+            raise CardTemplateError(
+                f"{CARD} must print “{{{{ {name} }}}}” exactly once, after "
+                f"the parts before it in {', '.join(PARTS)}"
+            )
+        pieces.append(before)
+    pieces.append(rest)
+    return tuple(pieces)
+
+
+def _piece(name: str, *values: Hashable) -> SafeString:
+    """The template ``name`` rendered from ``values`` (in the order its context takes
+    them), kept under those values."""
+    key = (name, *(fragments.freeze(value) for value in values))
+    html = fragments.store.get(key)
+    if html is None:
+        html = mark_safe(render_to_string(name, _PIECE_CONTEXT[name](*values)).strip())
+        fragments.store.put(key, html)
+    return html
+
+
+# How each piece's values make its context.
+_PIECE_CONTEXT = {
+    UNMET: lambda near_miss, *texts: {
+        "near_miss": near_miss,
+        "reasons": [{"text": t} for t in texts],
+    },
+    REASON: lambda near_miss, outcome, text: {
+        "near_miss": near_miss,
+        "reason": {"outcome": outcome, "text": text},
+    },
+    FIT: lambda *fit: {"fit": list(fit)},
+}
