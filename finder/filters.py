@@ -73,7 +73,8 @@ class SharedChoicesMixin:
     Django copies every field of a form for each request, choices included (a deep
     copy: 48 places in groups, on every search). The finder's choices are never changed
     in place — a new list is assigned when they change (``views._show_counts``) — so
-    sharing them is safe, and saves most of the cost of making the form."""
+    sharing them is safe, and saves most of the cost of making the form. The widget
+    shares them too, so the fragment cache can recognise them (``fragments.field_state``)."""
 
     # The choices' values as a set, with the choices it was made from (``fix_choices``).
     _valid_values: tuple[object, frozenset[str]] | None = None
@@ -81,6 +82,7 @@ class SharedChoicesMixin:
     def __deepcopy__(self, memo):
         result = forms.Field.__deepcopy__(self, memo)
         result._choices = self._choices
+        result.widget.choices = self.widget.choices
         return result
 
     def remember_valid_values(self) -> None:

@@ -151,13 +151,43 @@ def field_state(field: BoundField) -> Hashable | None:
         freeze(field.value()),
         freeze(widget.attrs),
         freeze(field.build_widget_attrs({})),
-        # Iterated as the widget will be: django-filter's choices add their empty option
-        # as they are read.
-        freeze(list(widget.choices) if hasattr(widget, "choices") else None),
+        _choices_state(widget),
         widget.is_localized,
         field.field.show_hidden_initial,
         type(field.form.renderer),
     )
+
+
+# Frozen choices, by the choices object a widget holds. django-filter's choices are such
+# objects, shared by every copy of the form's field (``filters.SharedChoicesMixin``), and
+# no choices are changed in place here: a change assigns new ones (``views._show_counts``).
+# They compare by content, so they are remembered by identity, each entry holding its
+# object so that the identity cannot pass to another.
+FROZEN_CHOICES_KEPT = 64
+_frozen_choices: OrderedDict[int, tuple[object, Hashable]] = OrderedDict()
+_frozen_choices_lock = threading.Lock()
+
+
+def _choices_state(widget: forms.Widget) -> Hashable:
+    """A widget's choices, frozen as the widget will iterate them (django-filter's choices
+    add their empty option as they are read): worked out once per choices object, or
+    afresh for a plain list (which could be changed in place)."""
+    if not hasattr(widget, "choices"):
+        return None
+    choices = widget.choices
+    if isinstance(choices, list):
+        return freeze(list(choices))
+    with _frozen_choices_lock:
+        known = _frozen_choices.get(id(choices))
+        if known is not None and known[0] is choices:
+            _frozen_choices.move_to_end(id(choices))
+            return known[1]
+    frozen = freeze(list(choices))
+    with _frozen_choices_lock:
+        _frozen_choices[id(choices)] = (choices, frozen)
+        while len(_frozen_choices) > FROZEN_CHOICES_KEPT:
+            _frozen_choices.popitem(last=False)
+    return frozen
 
 
 class CatalogueState:
