@@ -3,7 +3,7 @@ FilterSet; bad input answers 400 with every problem named, never a different sea
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -50,10 +50,20 @@ def home(request: HttpRequest) -> HttpResponse:
     _show_counts(filterset, search.support_counts)
     context.update(
         search=search,
+        page_query=_page_query(request.GET),
         today=today,
         catalogue_state=fragments.CatalogueState(version=version, today=today),
     )
     return cache.put(key, render(request, "finder/home.html", context))
+
+
+def _page_query(query: QueryDict) -> str:
+    """The search's query without its page, ready for "page=N" to follow: what
+    ``{% querystring page=N %}`` gives for the canonical query, where page comes last."""
+    rest = query.copy()
+    rest.pop("page", None)
+    encoded = rest.urlencode()
+    return f"{encoded}&" if encoded else ""
 
 
 def _show_counts(filterset: FinderFilterSet, counts: dict[str, int]) -> None:

@@ -78,6 +78,24 @@ def test_base_service_navigation_marks_the_current_section(path: str, current: s
     assert marked == [current]
 
 
+def test_base_service_navigation_kept_header_marks_each_page_its_own_section() -> None:
+    # The header is rendered once per section marked current and kept: one page after
+    # another, with nothing cleared between, each still marks its own.
+    shown = []
+    for path in ["/", "/programmes/", "/about/", "/", "/nowhere/", "/programmes/x/"]:
+        html = render_child(path)
+        shown.append(re.findall(r'aria-current="page"><strong[^>]*>([^<]+)</strong>', html))
+
+    assert shown == [
+        ["Find support"],
+        ["Programmes"],
+        ["About"],
+        ["Find support"],
+        [],
+        ["Programmes"],
+    ]
+
+
 def test_base_service_navigation_links_every_section() -> None:
     html = render_child("/accessibility/")
     links = re.findall(r'class="govuk-service-navigation__link" href="([^"]+)">([^<]+)</a>', html)
