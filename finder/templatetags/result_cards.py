@@ -11,9 +11,10 @@ recur from one search to the next, and each piece is kept in the fragment store
   near miss and its match level. It is rendered once for those values, with a marker in
   place of each part made for the business, and kept split at the markers;
 * the parts made for the business: the rule a near miss fails
-  (``finder/_result_unmet.html``), each reason (``finder/_result_reason.html``) and the
-  ranking note (``finder/_result_fit.html``). Each is a function of the values it is
-  given, so the same sentence is rendered once whoever it is for.
+  (``finder/_result_unmet.html``) and each reason (``finder/_result_reason.html``),
+  whose markup is kept for each outcome with a marker in place of the sentence, which is
+  put in escaped; and the ranking note (``finder/_result_fit.html``), kept for each list
+  of factors.
 
 ``tests/finder/test_result_cards.py`` checks that a card made of pieces is the card the
 templates render in one go.
@@ -22,14 +23,16 @@ templates render in one go.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 
 from django import template
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from finder import fragments
 from finder.search import Result, successors_of
+from programmes.eligibility import Reason
 
 register = template.Library()
 
@@ -44,6 +47,7 @@ PARTS = ("unmet", "reasons", "fit")
 # A marker no catalogue text can contain: made afresh by each process.
 _SECRET = secrets.token_hex(16)
 MARKERS = {name: mark_safe(f"<!--{name}:{_SECRET}-->") for name in PARTS}
+TEXT = mark_safe(f"<!--text:{_SECRET}-->")
 
 
 class CardTemplateError(template.TemplateSyntaxError):
@@ -72,11 +76,9 @@ def card_pieces(result: Result, *, near_miss: bool, state: fragments.CatalogueSt
         frame = split_card(render_to_string(CARD, card_context(result, near_miss, state)))
         fragments.store.put(key, frame)
     parts = (
-        _piece(UNMET, near_miss, *(reason.text for reason in match.unmet)) if near_miss else "",
-        "\n    ".join(
-            _piece(REASON, near_miss, reason.outcome, reason.text) for reason in match.reasons
-        ),
-        _piece(FIT, *match.fit),
+        "".join(_reason(UNMET, near_miss, reason) for reason in match.unmet) if near_miss else "",
+        "\n    ".join(_reason(REASON, near_miss, reason) for reason in match.reasons),
+        _fit(match.fit),
     )
     pieces = [frame[0]]
     for part, following in zip(parts, frame[1:], strict=True):
@@ -117,26 +119,30 @@ def split_card(html: str) -> tuple[str, ...]:
     return tuple(pieces)
 
 
-def _piece(name: str, *values: Hashable) -> SafeString:
-    """The template ``name`` rendered from ``values`` (in the order its context takes
-    them), kept under those values."""
-    key = (name, *(fragments.freeze(value) for value in values))
+def _reason(name: str, near_miss: bool, reason: Reason) -> str:
+    """The template ``name`` rendered for one reason. Its markup is kept for each
+    ``near_miss`` and outcome, rendered with a marker in place of the text; the text is
+    put in its place, escaped as the template language escapes it. (Reasons quote the
+    business's own answers, so the texts themselves rarely recur.)"""
+    key = (name, near_miss, fragments.freeze(reason.outcome))
+    frame = fragments.store.get(key)
+    if frame is None:
+        context = {"near_miss": near_miss, "reason": {"outcome": reason.outcome, "text": TEXT}}
+        frame = tuple(render_to_string(name, context).strip().split(TEXT))
+        if len(frame) > 2:
+            raise CardTemplateError(f"{name} must print “{{{{ reason.text }}}}” at most once")
+        fragments.store.put(key, frame)
+    if len(frame) == 1:  # this outcome shows no text
+        return frame[0]
+    return frame[0] + conditional_escape(reason.text) + frame[1]
+
+
+def _fit(fit: list[str]) -> str:
+    """The ranking note, kept for each list of factors: they name what the business
+    chose rather than its figures, so the same lists recur."""
+    key = (FIT, *(fragments.freeze(factor) for factor in fit))
     html = fragments.store.get(key)
     if html is None:
-        html = mark_safe(render_to_string(name, _PIECE_CONTEXT[name](*values)).strip())
+        html = mark_safe(render_to_string(FIT, {"fit": fit}).strip())
         fragments.store.put(key, html)
     return html
-
-
-# How each piece's values make its context.
-_PIECE_CONTEXT = {
-    UNMET: lambda near_miss, *texts: {
-        "near_miss": near_miss,
-        "reasons": [{"text": t} for t in texts],
-    },
-    REASON: lambda near_miss, outcome, text: {
-        "near_miss": near_miss,
-        "reason": {"outcome": outcome, "text": text},
-    },
-    FIT: lambda *fit: {"fit": list(fit)},
-}

@@ -16,7 +16,7 @@ from finder.search import run_search
 from finder.templatetags import result_cards
 from finder.views import _filterset
 from programmes.models import Programme, ProgrammeRelation
-from tests.factories import make_geography, make_programme, make_support_type
+from tests.factories import make_geography, make_place, make_programme, make_support_type
 
 TODAY = datetime.date(2026, 6, 1)
 
@@ -68,9 +68,10 @@ def _in_one_go(result, near_miss: bool, state) -> str:
     """The card rendered straight from its templates, with the engine's own objects."""
     match = result.match
     parts = {
-        "unmet": render_to_string(
-            result_cards.UNMET, {"near_miss": near_miss, "reasons": match.unmet}
-        ).strip(),
+        "unmet": "".join(
+            render_to_string(result_cards.UNMET, {"near_miss": near_miss, "reason": r}).strip()
+            for r in match.unmet
+        ),
         "reasons": "\n    ".join(
             render_to_string(result_cards.REASON, {"near_miss": near_miss, "reason": r}).strip()
             for r in match.reasons
@@ -117,6 +118,21 @@ def test_card_escapes_catalogue_text_and_marks_nothing_of_its_own(catalogue) -> 
     assert "Growth &lt;Grant&gt; &amp; Co" in html
     assert "Grants for &lt;b&gt;bold&lt;/b&gt; plans." in html
     assert "<!--" not in html
+
+
+@pytest.mark.django_db
+def test_card_escapes_each_reason_it_puts_in_as_the_template_would(catalogue) -> None:
+    odd = make_place("odd", name="Telford & <Wrekin>", parents=[catalogue["england"]])
+    make_programme(slug="odd-place", name="Odd Place Fund", places=[odd])
+    search, state = _search("location=birmingham")
+    near = next(r for r in search.near_misses if r.programme.slug == "odd-place")
+    found = next(r for r in search.results if r.programme.slug == "open-grant")
+
+    for result, near_miss in [(near, True), (found, False), (near, True)]:
+        html = "".join(result_cards.card_pieces(result, near_miss=near_miss, state=state))
+        assert html == _in_one_go(result, near_miss, state)
+    assert "Telford &amp; &lt;Wrekin&gt;" in html
+    assert "<Wrekin>" not in html
 
 
 @pytest.mark.django_db
