@@ -15,6 +15,7 @@ index against it.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from functools import cached_property
 
@@ -208,6 +209,29 @@ class YesNoFilter(django_filters.Filter):
     field_class = YesNoField
 
 
+@functools.cache
+def finder_layout() -> Layout:
+    """The profile form's layout, built once: its items are read, never changed, as the
+    form renders (the fragment cache freezes their settings once, by identity)."""
+    return Layout(
+        Field("location"),
+        Field("sector"),
+        Field("stage"),
+        Field("employees", css_class="govuk-input--width-5"),
+        PrependedText("turnover", "£", css_class="govuk-input--width-10"),
+        PrependedText("funding", "£", css_class="govuk-input--width-10"),
+        Field("support", css_class="govuk-checkboxes--small"),
+        Fieldset(
+            "Growth over the last three years (optional)",
+            Field("employees_3y_ago", css_class="govuk-input--width-5"),
+            PrependedText("turnover_3y_ago", "£", css_class="govuk-input--width-10"),
+        ),
+        Field("q", css_class="govuk-!-width-full"),
+        Field("include_closed"),
+        Submit("", "Find support"),
+    )
+
+
 class BusinessProfileForm(forms.Form):
     """The questions the finder asks, laid out with GOV.UK components."""
 
@@ -228,7 +252,7 @@ class BusinessProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper(self)
+        self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.disable_csrf = True
         self.helper.form_id = "finder-form"
@@ -237,23 +261,7 @@ class BusinessProfileForm(forms.Form):
         self.helper.form_action = "#results"
         self.helper.error_summary = False  # the page shows it at the top
         self.helper.label_size = "s"
-        self.helper.layout = Layout(
-            Field("location"),
-            Field("sector"),
-            Field("stage"),
-            Field("employees", css_class="govuk-input--width-5"),
-            PrependedText("turnover", "£", css_class="govuk-input--width-10"),
-            PrependedText("funding", "£", css_class="govuk-input--width-10"),
-            Field("support", css_class="govuk-checkboxes--small"),
-            Fieldset(
-                "Growth over the last three years (optional)",
-                Field("employees_3y_ago", css_class="govuk-input--width-5"),
-                PrependedText("turnover_3y_ago", "£", css_class="govuk-input--width-10"),
-            ),
-            Field("q", css_class="govuk-!-width-full"),
-            Field("include_closed"),
-            Submit("", "Find support"),
-        )
+        self.helper.layout = finder_layout()
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -271,6 +271,44 @@ def _field_names(item: object) -> list[str]:
     return []
 
 
+# Frozen layout items, by identity, each entry holding its item (see _frozen_choices). A
+# form that builds its layout once (``filters.finder_layout``) has its settings frozen
+# once; layout items are not changed once built.
+FROZEN_LAYOUTS_KEPT = 256
+_frozen_layouts: OrderedDict[int, tuple[object, Hashable]] = OrderedDict()
+
+
+def _layout_state(item: object) -> Hashable:
+    with _frozen_choices_lock:
+        known = _frozen_layouts.get(id(item))
+        if known is not None and known[0] is item:
+            _frozen_layouts.move_to_end(id(item))
+            return known[1]
+    frozen = _freeze_layout(item)
+    with _frozen_choices_lock:
+        _frozen_layouts[id(item)] = (item, frozen)
+        while len(_frozen_layouts) > FROZEN_LAYOUTS_KEPT:
+            _frozen_layouts.popitem(last=False)
+    return frozen
+
+
+class LayoutRender:
+    """What the items of one form's render share: the values of ``PACK_CONTEXT``, read
+    once. They are the helper's settings and what the page passes down, the same for
+    every item: crispy takes out again what it adds for one field (``KeepContext``), and
+    what a layout object leaves behind (``fieldset``, ``field``...) is none of them."""
+
+    def __init__(self) -> None:
+        self._context = None
+        self._frozen: Hashable = None
+
+    def pack_context(self, context) -> Hashable:
+        if self._context is not context:
+            self._frozen = tuple(freeze(context.get(name, _MISSING)) for name in PACK_CONTEXT)
+            self._context = context
+        return self._frozen
+
+
 class CachedLayoutItem:
     """One item of a crispy layout whose rendering is kept in the store, keyed on the
     item's settings, the state of every field it renders and the context values the
@@ -278,8 +316,9 @@ class CachedLayoutItem:
     its fields rendered, setting their widgets' classes — is recorded with the markup
     and done again on a hit."""
 
-    def __init__(self, item: object) -> None:
+    def __init__(self, item: object, shared: LayoutRender | None = None) -> None:
         self.item = item
+        self.shared = shared or LayoutRender()
 
     def render(self, form, context, template_pack, **kwargs) -> str:
         from crispy_forms.utils import render_field
@@ -294,9 +333,9 @@ class CachedLayoutItem:
                 states.append(state)
             key = (
                 "crispy-layout",
-                _freeze_layout(self.item),
+                _layout_state(self.item),
                 tuple(states),
-                tuple(freeze(context.get(name, _MISSING)) for name in PACK_CONTEXT),
+                self.shared.pack_context(context),
                 freeze(getattr(form, "crispy_field_template", None)),
                 freeze(kwargs),
                 template_pack,

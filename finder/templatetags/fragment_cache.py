@@ -110,7 +110,10 @@ class CachedCrispyNode(CrispyFormNode):
         layout = getattr(helper, "layout", None)
         if layout is None:
             return super().render(context)
-        helper.layout = Layout(*(fragments.CachedLayoutItem(item) for item in layout.fields))
+        shared = fragments.LayoutRender()
+        helper.layout = Layout(
+            *(fragments.CachedLayoutItem(item, shared) for item in layout.fields)
+        )
         try:
             return super().render(context)
         finally:

@@ -58,16 +58,26 @@ class CardTemplateError(template.TemplateSyntaxError):
 def result_cards(context: template.Context, results: Iterable[Result], near_miss: bool) -> str:
     """Each result's card in an ``<li>``, for the page's ``<ol>``."""
     state = context["catalogue_state"]
+    # The few forms of reason a page shows, fetched from the store once per list.
+    reasons: dict = {}
     html: list[str] = []
     for result in results:
         html.append("<li>")
-        html.extend(card_pieces(result, near_miss=near_miss, state=state))
+        html.extend(card_pieces(result, near_miss=near_miss, state=state, reasons=reasons))
         html.append("</li>\n")
     return mark_safe("".join(html))
 
 
-def card_pieces(result: Result, *, near_miss: bool, state: fragments.CatalogueState) -> list[str]:
-    """One card, as the programme's own part with the business's parts between."""
+def card_pieces(
+    result: Result,
+    *,
+    near_miss: bool,
+    state: fragments.CatalogueState,
+    reasons: dict | None = None,
+) -> list[str]:
+    """One card, as the programme's own part with the business's parts between.
+    ``reasons`` holds the forms of reason already fetched for this page, by key."""
+    reasons = {} if reasons is None else reasons
     match = result.match
     programme = result.programme
     key = ("result-card", state.version, state.today, programme.pk, near_miss, match.level)
@@ -76,8 +86,10 @@ def card_pieces(result: Result, *, near_miss: bool, state: fragments.CatalogueSt
         frame = split_card(render_to_string(CARD, card_context(result, near_miss, state)))
         fragments.store.put(key, frame)
     parts = (
-        "".join(_reason(UNMET, near_miss, reason) for reason in match.unmet) if near_miss else "",
-        "\n    ".join(_reason(REASON, near_miss, reason) for reason in match.reasons),
+        "".join(_reason(UNMET, near_miss, reason, reasons) for reason in match.unmet)
+        if near_miss
+        else "",
+        "\n    ".join(_reason(REASON, near_miss, reason, reasons) for reason in match.reasons),
         _fit(match.fit),
     )
     pieces = [frame[0]]
@@ -119,19 +131,22 @@ def split_card(html: str) -> tuple[str, ...]:
     return tuple(pieces)
 
 
-def _reason(name: str, near_miss: bool, reason: Reason) -> str:
+def _reason(name: str, near_miss: bool, reason: Reason, fetched: dict) -> str:
     """The template ``name`` rendered for one reason. Its markup is kept for each
     ``near_miss`` and outcome, rendered with a marker in place of the text; the text is
     put in its place, escaped as the template language escapes it. (Reasons quote the
     business's own answers, so the texts themselves rarely recur.)"""
     key = (name, near_miss, fragments.freeze(reason.outcome))
-    frame = fragments.store.get(key)
+    frame = fetched.get(key)
+    if frame is None:
+        frame = fragments.store.get(key)
     if frame is None:
         context = {"near_miss": near_miss, "reason": {"outcome": reason.outcome, "text": TEXT}}
         frame = tuple(render_to_string(name, context).strip().split(TEXT))
         if len(frame) > 2:
             raise CardTemplateError(f"{name} must print “{{{{ reason.text }}}}” at most once")
         fragments.store.put(key, frame)
+    fetched[key] = frame
     if len(frame) == 1:  # this outcome shows no text
         return frame[0]
     return frame[0] + conditional_escape(reason.text) + frame[1]
