@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+from django.db import router
 
 from clusters.models import Cluster, Place, Sector
 from programmes.eligibility import (
@@ -159,6 +160,11 @@ class CatalogueIndex:
 
     version: int
     ids: np.ndarray
+    # Each programme's columns as read (``attnames`` in the model's order), in index
+    # order, and its relations to other programmes, by id: what a page shows.
+    attnames: tuple[str, ...]
+    records: list[tuple] = field(repr=False, compare=False)
+    relations: dict[int, list[ProgrammeRelation]] = field(repr=False, compare=False)
     status: np.ndarray  # STATUS_CODES
     closes_on: np.ndarray  # date ordinal, NEVER when none
     employees_min: np.ndarray
@@ -265,7 +271,8 @@ class CatalogueIndex:
     def programmes(self, ids: list[int]) -> dict[int, Programme]:
         """The programmes with these ids, with everything explaining a match and a
         results page read (what ``match_detail_lookups`` prefetches): those shown
-        recently from memory, the others in two queries (see ``_read``). They belong to
+        recently from memory, the others made from the columns the index read (see
+        ``_read``), with no query. They belong to
         this version of the catalogue, like the index; treat them as read-only. An id no
         longer in the database (deleted since the version was read) is left out."""
         shown = self._shown
@@ -288,18 +295,12 @@ class CatalogueIndex:
         return found
 
     def _read(self, ids: list[int]) -> list[Programme]:
-        """Read these programmes and their relations to other programmes (two queries),
-        and give each the places, sectors, stages, support types and clusters the index
-        already holds, as ``prefetch_related`` would have: their ``.all()`` then lists
+        """Make these programmes from the columns the index read, as the database would
+        have loaded them, with their relations to other programmes; and give each the
+        places, sectors, stages, support types and clusters the index already holds, as
+        ``prefetch_related`` would have: their ``.all()`` then lists
         them, in the same order, without a query. (Everything else about a linked row —
         ``.filter()`` or ``.count()`` on it — is not for the finder's read-only use.)"""
-        relations: dict[int, list[ProgrammeRelation]] = {}
-        for relation in (
-            ProgrammeRelation.objects.filter(programme_id__in=ids)
-            .select_related("related")
-            .order_by("kind", "related__name")
-        ):
-            relations.setdefault(relation.programme_id, []).append(relation)
         links = {
             "places": (Place, self.places),
             "sectors": (Sector, self.sectors),
@@ -307,13 +308,18 @@ class CatalogueIndex:
             "support_types": (SupportType, self.support),
             "clusters": (Cluster, self.clusters),
         }
-        read = list(Programme.objects.filter(pk__in=ids))
+        database = router.db_for_read(Programme)
         row_of = self._row_of_id
-        for programme in read:
-            row = row_of[programme.pk]
+        read = []
+        for pk in ids:
+            row = row_of.get(pk)
+            if row is None:
+                continue
+            programme = Programme.from_db(database, self.attnames, self.records[row])
             cache = {name: _listing(model, table.of(row)) for name, (model, table) in links.items()}
-            cache["relations"] = _listing(ProgrammeRelation, relations.get(programme.pk, []))
+            cache["relations"] = _listing(ProgrammeRelation, self.relations.get(pk, []))
             programme._prefetched_objects_cache = cache
+            read.append(programme)
         return read
 
     def forget(self) -> None:
@@ -379,23 +385,32 @@ class CatalogueIndex:
 
     @classmethod
     def build(cls, version: int) -> CatalogueIndex:
-        """Read every programme's rules from the database: one query for the programmes
-        and one per kind of link."""
-        rows = list(
-            Programme.objects.order_by("name", "pk").values_list(
-                "pk",
-                "status",
-                "closes_on",
-                "employees_min",
-                "employees_max",
-                "turnover_min",
-                "turnover_max",
-                "amount_min",
-                "amount_max",
-                "growth",
-                "audience",
-            )
+        """Read every programme from the database: one query for the programmes' columns,
+        one for their relations to each other and one per kind of link."""
+        # Every column of every programme: the rules are made from some, and the
+        # programmes a page shows are made from all (``_read``), without a query.
+        attnames = tuple(field.attname for field in Programme._meta.concrete_fields)
+        records = list(Programme.objects.order_by("name", "pk").values_list(*attnames))
+        at = {name: column for column, name in enumerate(attnames)}
+        rule_columns = (
+            "id",
+            "status",
+            "closes_on",
+            "employees_min",
+            "employees_max",
+            "turnover_min",
+            "turnover_max",
+            "amount_min",
+            "amount_max",
+            "growth",
+            "audience",
         )
+        rows = [tuple(record[at[name]] for name in rule_columns) for record in records]
+        relations: dict[int, list[ProgrammeRelation]] = {}
+        for relation in ProgrammeRelation.objects.select_related("related").order_by(
+            "kind", "related__name"
+        ):
+            relations.setdefault(relation.programme_id, []).append(relation)
         size = len(rows)
         columns = list(zip(*rows, strict=True)) if rows else [()] * 11
         ids = np.array(columns[0], dtype=np.int64)
@@ -429,6 +444,9 @@ class CatalogueIndex:
         return cls(
             version=version,
             ids=ids,
+            attnames=attnames,
+            records=records,
+            relations=relations,
             status=np.array([STATUS_CODES.get(s, 2) for s in columns[1]], dtype=np.int8),
             closes_on=np.array(
                 [NEVER if d is None else d.toordinal() for d in columns[2]], dtype=np.int64

@@ -3,8 +3,8 @@ valid profile, explained, with near misses and facet counts.
 
 The lists are decided over the in-memory index of the catalogue (finder/index.py);
 then only the programmes shown — one page of results and at most ``NEAR_MISSES_SHOWN``
-near misses — are read (the index keeps those shown recently) and explained, whatever
-the size of the catalogue.
+near misses — are made from the columns the index holds (it keeps those shown recently)
+and explained, whatever the size of the catalogue.
 """
 
 from __future__ import annotations
@@ -95,8 +95,8 @@ def run_search(
 
     The index ranks every programme (asking the database only which programmes match
     words searched for, the first time they are searched for); then the programmes
-    shown are read with their details — two queries, for those not shown recently
-    (``CatalogueIndex.programmes``) — and explained.
+    shown are made with their details from what the index read, with no query
+    (``CatalogueIndex.programmes``), and explained.
     """
     profile = filterset.profile
     catalogue = index.current(version)
