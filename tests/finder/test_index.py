@@ -184,9 +184,9 @@ def test_index_gives_programmes_the_details_prefetch_would(
         for pk, programme in shown.items():
             reference = expected[pk]
             for column in Programme._meta.concrete_fields:
-                assert getattr(programme, column.attname) == getattr(
-                    reference, column.attname
-                ), column.attname
+                assert getattr(programme, column.attname) == getattr(reference, column.attname), (
+                    column.attname
+                )
             assert (programme._state.db, programme._state.adding) == ("default", False)
             for name in ("places", "sectors", "stages", "support_types", "clusters"):
                 assert list(getattr(programme, name).all()) == list(
