@@ -27,7 +27,7 @@ import datetime
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from functools import cached_property
 
 from django import forms
@@ -158,36 +158,48 @@ def field_state(field: BoundField) -> Hashable | None:
     )
 
 
-# Frozen choices, by the choices object a widget holds. django-filter's choices are such
-# objects, shared by every copy of the form's field (``filters.SharedChoicesMixin``), and
-# no choices are changed in place here: a change assigns new ones (``views._show_counts``).
-# They compare by content, so they are remembered by identity, each entry holding its
-# object so that the identity cannot pass to another.
-FROZEN_CHOICES_KEPT = 64
-_frozen_choices: OrderedDict[int, tuple[object, Hashable]] = OrderedDict()
-_frozen_choices_lock = threading.Lock()
+class FrozenByIdentity:
+    """Frozen forms of objects never changed once made, worked out once and remembered
+    by identity (such objects may compare by content, so they cannot be keys). Each
+    entry holds its object, so that its identity cannot pass to another; at most
+    ``kept`` are remembered, the least recently used forgotten first."""
+
+    def __init__(self, make: Callable[[object], Hashable], kept: int) -> None:
+        self.make = make
+        self.kept = kept
+        self._entries: OrderedDict[int, tuple[object, Hashable]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, thing: object) -> Hashable:
+        with self._lock:
+            known = self._entries.get(id(thing))
+            if known is not None and known[0] is thing:
+                self._entries.move_to_end(id(thing))
+                return known[1]
+        frozen = self.make(thing)
+        with self._lock:
+            self._entries[id(thing)] = (thing, frozen)
+            while len(self._entries) > self.kept:
+                self._entries.popitem(last=False)
+        return frozen
+
+
+# Choices, by the choices object a widget holds: django-filter's are such objects,
+# shared by every copy of the form's field (``filters.SharedChoicesMixin``), and no
+# choices are changed in place here: a change assigns new ones (``views._show_counts``).
+# Iterated as the widget will be: django-filter's choices add their empty option as they
+# are read.
+_frozen_choices = FrozenByIdentity(lambda choices: freeze(list(choices)), kept=64)
 
 
 def _choices_state(widget: forms.Widget) -> Hashable:
-    """A widget's choices, frozen as the widget will iterate them (django-filter's choices
-    add their empty option as they are read): worked out once per choices object, or
-    afresh for a plain list (which could be changed in place)."""
+    """A widget's choices, frozen: once per choices object, or afresh for a plain list
+    (which could be changed in place)."""
     if not hasattr(widget, "choices"):
         return None
-    choices = widget.choices
-    if isinstance(choices, list):
-        return freeze(list(choices))
-    with _frozen_choices_lock:
-        known = _frozen_choices.get(id(choices))
-        if known is not None and known[0] is choices:
-            _frozen_choices.move_to_end(id(choices))
-            return known[1]
-    frozen = freeze(list(choices))
-    with _frozen_choices_lock:
-        _frozen_choices[id(choices)] = (choices, frozen)
-        while len(_frozen_choices) > FROZEN_CHOICES_KEPT:
-            _frozen_choices.popitem(last=False)
-    return frozen
+    if isinstance(widget.choices, list):
+        return freeze(list(widget.choices))
+    return _frozen_choices(widget.choices)
 
 
 class CatalogueState:
@@ -271,25 +283,10 @@ def _field_names(item: object) -> list[str]:
     return []
 
 
-# Frozen layout items, by identity, each entry holding its item (see _frozen_choices). A
-# form that builds its layout once (``filters.finder_layout``) has its settings frozen
-# once; layout items are not changed once built.
-FROZEN_LAYOUTS_KEPT = 256
-_frozen_layouts: OrderedDict[int, tuple[object, Hashable]] = OrderedDict()
-
-
-def _layout_state(item: object) -> Hashable:
-    with _frozen_choices_lock:
-        known = _frozen_layouts.get(id(item))
-        if known is not None and known[0] is item:
-            _frozen_layouts.move_to_end(id(item))
-            return known[1]
-    frozen = _freeze_layout(item)
-    with _frozen_choices_lock:
-        _frozen_layouts[id(item)] = (item, frozen)
-        while len(_frozen_layouts) > FROZEN_LAYOUTS_KEPT:
-            _frozen_layouts.popitem(last=False)
-    return frozen
+# Layout items, by identity. A form that builds its layout once
+# (``filters.finder_layout``) has its settings frozen once; items are not changed once
+# built.
+_layout_state = FrozenByIdentity(lambda item: _freeze_layout(item), kept=256)
 
 
 class LayoutRender:

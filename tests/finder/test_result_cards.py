@@ -64,6 +64,14 @@ def _search(query: str):
     return search, fragments.CatalogueState(version=version, today=TODAY)
 
 
+def _card(query: str, slug: str, *, near_miss: bool = False) -> str:
+    """The card of programme ``slug`` in a search, made of pieces."""
+    search, state = _search(query)
+    shown = search.near_misses if near_miss else search.results
+    result = next(r for r in shown if r.programme.slug == slug)
+    return "".join(result_cards.card_pieces(result, near_miss=near_miss, state=state))
+
+
 def _in_one_go(result, near_miss: bool, state) -> str:
     """The card rendered straight from its templates, with the engine's own objects."""
     match = result.match
@@ -110,10 +118,7 @@ def test_card_from_pieces_is_the_card_rendered_in_one_go(catalogue, query) -> No
 
 @pytest.mark.django_db
 def test_card_escapes_catalogue_text_and_marks_nothing_of_its_own(catalogue) -> None:
-    search, state = _search("location=birmingham&employees=12")
-    grant = next(r for r in search.results if r.programme.slug == "open-grant")
-
-    html = "".join(result_cards.card_pieces(grant, near_miss=False, state=state))
+    html = _card("location=birmingham&employees=12", "open-grant")
 
     assert "Growth &lt;Grant&gt; &amp; Co" in html
     assert "Grants for &lt;b&gt;bold&lt;/b&gt; plans." in html
@@ -151,10 +156,7 @@ def test_near_miss_card_states_the_rule_it_fails_above_the_others(catalogue) -> 
 
 @pytest.mark.django_db
 def test_closed_card_points_to_its_successor(catalogue) -> None:
-    search, state = _search("location=birmingham&include_closed=1")
-    old = next(r for r in search.results if r.programme.slug == "old-loan")
-
-    html = "".join(result_cards.card_pieces(old, near_miss=False, state=state))
+    html = _card("location=birmingham&include_closed=1", "old-loan")
 
     assert "This programme has closed." in html
     assert 'href="/programmes/open-grant/"' in html
