@@ -29,6 +29,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from functools import cached_property
+from pathlib import Path
 
 from django import forms
 from django.forms.boundfield import BoundField
@@ -105,6 +106,14 @@ store = FragmentStore()
 def clear() -> None:
     """Forget every fragment (tests start from nothing)."""
     store.clear()
+
+
+def template_changed(sender, file_path: Path, **kwargs) -> None:
+    """Forget every fragment when a template file changes (runserver's reloader sends
+    this, and reloads templates without restarting). Returns None, so the reloader's
+    own decision whether to restart stands."""
+    if file_path.suffix == ".html":
+        store.clear()
 
 
 def freeze(value: object) -> Hashable:

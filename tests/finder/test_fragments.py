@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.template import Context, Template
 from django.test import RequestFactory
+from django.utils.autoreload import file_changed
 from django.utils.safestring import SafeString
 
 from finder import fragments
@@ -254,3 +255,15 @@ def test_pack_field_templates_read_only_the_context_the_cache_names() -> None:
     unnamed -= {"crispy_forms_field", "govuk_frontend", "fragment_cache"}
 
     assert unnamed == set()
+
+
+def test_fragments_are_forgotten_when_a_template_changes() -> None:
+    # runserver reloads an edited template without restarting: pieces rendered from the
+    # old one must go with it. A changed Python file restarts the server instead.
+    fragments.store.put(("demo",), "<p>old</p>")
+    file_changed.send(sender=None, file_path=Path("/srv/app/models.py"))
+    assert len(fragments.store) == 1
+
+    file_changed.send(sender=None, file_path=Path(settings.BASE_DIR) / "templates" / "x.html")
+
+    assert len(fragments.store) == 0
