@@ -212,7 +212,10 @@ class YesNoFilter(django_filters.Filter):
 @functools.cache
 def finder_layout() -> Layout:
     """The profile form's layout, built once: its items are read, never changed, as the
-    form renders (the fragment cache freezes their settings once, by identity)."""
+    form renders (the fragment cache freezes their settings once, by identity). One
+    exception: crispy renders a button's label as a template and stores the result back
+    on the button, so a label must stay plain text — with template syntax in it, the
+    first request's rendering would be kept for everyone."""
     return Layout(
         Field("location"),
         Field("sector"),

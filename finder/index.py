@@ -272,9 +272,10 @@ class CatalogueIndex:
         """The programmes with these ids, with everything explaining a match and a
         results page read (what ``match_detail_lookups`` prefetches): those shown
         recently from memory, the others made from the columns the index read (see
-        ``_read``), with no query. They belong to
-        this version of the catalogue, like the index; treat them as read-only. An id no
-        longer in the database (deleted since the version was read) is left out."""
+        ``_read``), with no query. They are this version of the catalogue, like the
+        index: a programme deleted since the version was read is still shown by a search
+        that read it, as the whole page is of that version. Treat them as read-only. An
+        id the index does not hold is left out."""
         shown = self._shown
         found = {}
         with self._memory:

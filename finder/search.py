@@ -105,7 +105,7 @@ def run_search(
     page_ids = page.object_list.tolist()
     near_ids = found.near_misses[:NEAR_MISSES_SHOWN].tolist()
     shown = catalogue.programmes(page_ids + near_ids)
-    # (A programme deleted since the version was read is left out, for this search.)
+    # (Every id comes from this index, which holds them all; the check is a guard.)
     page.object_list = [shown[pk] for pk in page_ids if pk in shown]
     near_list = [shown[pk] for pk in near_ids if pk in shown]
     return Search(
