@@ -392,30 +392,17 @@ class CatalogueIndex:
         # programmes a page shows are made from all (``_read``), without a query.
         attnames = tuple(field.attname for field in Programme._meta.concrete_fields)
         records = list(Programme.objects.order_by("name", "pk").values_list(*attnames))
-        at = {name: column for column, name in enumerate(attnames)}
-        rule_columns = (
-            "id",
-            "status",
-            "closes_on",
-            "employees_min",
-            "employees_max",
-            "turnover_min",
-            "turnover_max",
-            "amount_min",
-            "amount_max",
-            "growth",
-            "audience",
-        )
-        rows = [tuple(record[at[name]] for name in rule_columns) for record in records]
+        # Each column, by name, in index order.
+        values = zip(*records, strict=True) if records else [()] * len(attnames)
+        column = dict(zip(attnames, values, strict=True))
         relations: dict[int, list[ProgrammeRelation]] = {}
         for relation in ProgrammeRelation.objects.select_related("related").order_by(
             "kind", "related__name"
         ):
             relations.setdefault(relation.programme_id, []).append(relation)
-        size = len(rows)
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 11
-        ids = np.array(columns[0], dtype=np.int64)
-        row_of = {pk: row for row, pk in enumerate(columns[0])}
+        size = len(records)
+        ids = np.array(column["id"], dtype=np.int64)
+        row_of = {pk: row for row, pk in enumerate(column["id"])}
 
         def numbers(values, empty: int) -> np.ndarray:
             return np.array([empty if v is None else v for v in values], dtype=np.int64)
@@ -448,18 +435,18 @@ class CatalogueIndex:
             attnames=attnames,
             records=records,
             relations=relations,
-            status=np.array([STATUS_CODES.get(s, 2) for s in columns[1]], dtype=np.int8),
+            status=np.array([STATUS_CODES.get(s, 2) for s in column["status"]], dtype=np.int8),
             closes_on=np.array(
-                [NEVER if d is None else d.toordinal() for d in columns[2]], dtype=np.int64
+                [NEVER if d is None else d.toordinal() for d in column["closes_on"]], dtype=np.int64
             ),
-            employees_min=numbers(columns[3], NO_MINIMUM),
-            employees_max=numbers(columns[4], NO_MAXIMUM),
-            turnover_min=numbers(columns[5], NO_MINIMUM),
-            turnover_max=numbers(columns[6], NO_MAXIMUM),
-            amount_min=numbers(columns[7], NO_MINIMUM),
-            amount_max=numbers(columns[8], NO_MAXIMUM),
-            growth=np.array([GROWTH_CODES.get(g, 0) for g in columns[9]], dtype=np.int8),
-            audience_any=np.array([a == AUDIENCE_ANY for a in columns[10]], dtype=bool),
+            employees_min=numbers(column["employees_min"], NO_MINIMUM),
+            employees_max=numbers(column["employees_max"], NO_MAXIMUM),
+            turnover_min=numbers(column["turnover_min"], NO_MINIMUM),
+            turnover_max=numbers(column["turnover_max"], NO_MAXIMUM),
+            amount_min=numbers(column["amount_min"], NO_MINIMUM),
+            amount_max=numbers(column["amount_max"], NO_MAXIMUM),
+            growth=np.array([GROWTH_CODES.get(g, 0) for g in column["growth"]], dtype=np.int8),
+            audience_any=np.array([a == AUDIENCE_ANY for a in column["audience"]], dtype=bool),
             places=places,
             place_rank=np.array([PLACE_KIND_RANK.get(p.kind, 0) for p in places.things]),
             sectors=sectors,
