@@ -24,16 +24,20 @@ depends on, named in the template beside the fragment (``{% fragment %}``, in
 from __future__ import annotations
 
 import datetime
+import re
+import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from functools import cached_property
 from pathlib import Path
 
 from django import forms
 from django.forms.boundfield import BoundField
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from finder import cache
 from finder.filters import YesNoCheckbox
@@ -114,6 +118,53 @@ def template_changed(sender, file_path: Path, **kwargs) -> None:
     own decision whether to restart stands."""
     if file_path.suffix == ".html":
         store.clear()
+
+
+class HoleError(ValueError):
+    """A page does not hold the holes it was to have filled."""
+
+
+class Holes:
+    """Values put into a page after it is rendered. Where one is shown, the fragments
+    hold a marker instead (``marker``), so a fragment is the same whatever the value
+    and is kept once for all of them; ``fill`` then puts each value in its marker's
+    place, escaped as the template language would.
+
+    A marker is an HTML comment carrying a secret made afresh by each process, so no
+    text a user or the catalogue supplies can pass for one."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.prefix = f"<!--{name}:{secrets.token_hex(16)}:"
+
+    def marker(self, key: str) -> SafeString:
+        """The marker for the value filed under ``key`` (letters, digits and hyphens)."""
+        if not _HOLE_KEY.fullmatch(key):
+            raise HoleError(f"{self.name} hole key {key!r} must be letters, digits and hyphens")
+        return mark_safe(f"{self.prefix}{key}-->")
+
+    def fill(self, html: str, values: Mapping[str, int | str]) -> str:
+        """``html`` with each marker replaced by the value under its key. Every key
+        given must be used, and every marker must have a value. Numbers go in as they
+        are; anything else is escaped unless marked safe."""
+        pieces = html.split(self.prefix)
+        out = [pieces[0]]
+        used = set()
+        for piece in pieces[1:]:
+            key, found, rest = piece.partition("-->")
+            if not found or key not in values:
+                raise HoleError(f"no value for the {self.name} hole {key[:40]!r}")
+            used.add(key)
+            value = values[key]
+            out.append(str(value) if type(value) is int else conditional_escape(value))
+            out.append(rest)
+        if len(used) != len(values):
+            missing = ", ".join(sorted(set(values) - used))
+            raise HoleError(f"the page has no {self.name} hole for {missing}")
+        return "".join(out)
+
+
+_HOLE_KEY = re.compile(r"[A-Za-z0-9-]+")
 
 
 def freeze(value: object) -> Hashable:

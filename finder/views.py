@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
 from finder import cache, fragments
@@ -47,14 +49,15 @@ def home(request: HttpRequest) -> HttpResponse:
     if cached is not None:
         return cached
     search = run_search(filterset, request.GET.get("page"), version=version, today=today)
-    _show_counts(filterset, search.support_counts)
+    counts = _show_counts(filterset, search.support_counts)
     context.update(
         search=search,
         page_query=_page_query(request.GET),
         today=today,
         catalogue_state=fragments.CatalogueState(version=version, today=today),
     )
-    return cache.put(key, render(request, "finder/home.html", context))
+    html = COUNTS.fill(render_to_string("finder/home.html", context, request), counts)
+    return cache.put(key, HttpResponse(html))
 
 
 def _page_query(query: QueryDict) -> str:
@@ -66,11 +69,30 @@ def _page_query(query: QueryDict) -> str:
     return f"{encoded}&" if encoded else ""
 
 
-def _show_counts(filterset: FinderFilterSet, counts: dict[str, int]) -> None:
+# The facet counts beside the kinds of support, put into the finder page once rendered.
+COUNTS = fragments.Holes("count")
+
+# The support choices with a marker where each count goes, made once for each list of
+# choices the form's class holds (copies of the field share it: filters.SharedChoicesMixin).
+_counted_choices = fragments.FrozenByIdentity(
+    lambda choices: tuple(
+        (slug, format_html("{} ({})", name, COUNTS.marker(slug))) for slug, name in choices
+    ),
+    kept=8,
+)
+
+
+def _show_counts(filterset: FinderFilterSet, counts: dict[str, int]) -> dict[str, int]:
     """Put the facet counts beside each kind of support: how many programmes the business
-    would see if it chose it."""
+    would see if it chose it. The labels hold a marker where each count goes, so the
+    field's markup is kept once for every set of counts (``finder.fragments``); the
+    page is then filled with the counts returned (``COUNTS.fill``)."""
     field = filterset.form.fields["support"]
-    field.choices = [(slug, f"{name} ({counts.get(slug, 0)})") for slug, name in field.choices]
+    counted = _counted_choices(field.widget.choices)
+    # Set as they are, not through the field's setter, which would wrap them afresh and
+    # so hide that they are the same choices as last time.
+    field._choices = field.widget.choices = counted
+    return {slug: counts.get(slug, 0) for slug, _ in counted}
 
 
 @require_safe

@@ -17,7 +17,7 @@ from django.utils.autoreload import file_changed
 from django.utils.safestring import SafeString
 
 from finder import fragments
-from finder.views import _filterset, _show_counts
+from finder.views import COUNTS, _filterset, _show_counts
 from tests.factories import (
     make_geography,
     make_programme,
@@ -50,14 +50,14 @@ def catalogue() -> dict:
 def _form(query: str, counts: dict[str, int] | None = None):
     filterset = _filterset(RequestFactory().get("/?" + query))
     filterset.is_valid()
-    if counts is not None:
-        _show_counts(filterset, counts)
+    # The counts the page is filled with, as the finder view does.
+    filterset.form.counts_shown = {} if counts is None else _show_counts(filterset, counts)
     return filterset.form
 
 
 def _render(tag: str, form) -> str:
     source = "{% load crispy_forms_tags fragment_cache %}{% " + tag + " form %}"
-    return Template(source).render(Context({"form": form}))
+    return COUNTS.fill(Template(source).render(Context({"form": form})), form.counts_shown)
 
 
 # Each state of the finder form: unbound, bound, every kind of error, and each control in
@@ -100,12 +100,41 @@ def test_cached_crispy_renders_every_form_state_as_crispy_does(catalogue) -> Non
 
 @pytest.mark.django_db
 def test_cached_crispy_shows_new_facet_counts(catalogue) -> None:
-    _render("cached_crispy", _form("location=birmingham", {"equity": 1, "grant": 0}))
+    first = _render("cached_crispy", _form("location=birmingham", {"equity": 1, "grant": 0}))
+    stored = len(fragments.store)
 
     html = _render("cached_crispy", _form("location=birmingham", {"equity": 7, "grant": 0}))
 
+    assert "Equity investment (1)" in first
     assert "Equity investment (7)" in html
     assert "Equity investment (1)" not in html
+    # The counts are put in after rendering: the form's pieces are the ones kept before.
+    assert len(fragments.store) == stored
+
+
+def test_holes_are_filled_with_each_value_escaped() -> None:
+    holes = fragments.Holes("test")
+    html = f"<p>{holes.marker('a')} and {holes.marker('b-2')}, {holes.marker('a')}</p>"
+
+    filled = holes.fill(html, {"a": 3, "b-2": "<i>x</i>"})
+
+    assert filled == "<p>3 and &lt;i&gt;x&lt;/i&gt;, 3</p>"
+    assert holes.fill("<p>none</p>", {}) == "<p>none</p>"
+
+
+def test_holes_refuse_a_page_that_does_not_match_its_values() -> None:
+    holes = fragments.Holes("test")
+    html = f"<p>{holes.marker('a')}</p>"
+
+    with pytest.raises(fragments.HoleError, match="no value for the test hole 'a'"):
+        holes.fill(html, {})
+    with pytest.raises(fragments.HoleError, match="has no test hole for b"):
+        holes.fill(html, {"a": 1, "b": 2})
+    with pytest.raises(fragments.HoleError, match="letters, digits and hyphens"):
+        holes.marker("a-->b")
+    # Another process's (or another kind's) markers are not this one's holes.
+    other = fragments.Holes("test")
+    assert other.fill(html, {}) == html
 
 
 @pytest.mark.django_db
