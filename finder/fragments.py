@@ -377,35 +377,47 @@ class CachedLayoutItem:
         self.item = item
         self.shared = shared or LayoutRender()
 
+    def key(self, form, context, template_pack, kwargs: dict) -> Hashable:
+        """The item's key in the store; raises Uncacheable (or KeyError, TypeError) for
+        an item that cannot be kept."""
+        states = []
+        for name in _field_names(self.item):
+            state = field_state(form[name])
+            if state is None:
+                raise Uncacheable(name)
+            states.append(state)
+        key = (
+            "crispy-layout",
+            _layout_state(self.item),
+            tuple(states),
+            self.shared.pack_context(context),
+            freeze(getattr(form, "crispy_field_template", None)),
+            freeze(kwargs),
+            template_pack,
+        )
+        hash(key)
+        return key
+
     def render(self, form, context, template_pack, **kwargs) -> str:
         from crispy_forms.utils import render_field
 
-        names = _field_names(self.item)
         try:
-            states = []
-            for name in names:
-                state = field_state(form[name])
-                if state is None:
-                    raise Uncacheable(name)
-                states.append(state)
-            key = (
-                "crispy-layout",
-                _layout_state(self.item),
-                tuple(states),
-                self.shared.pack_context(context),
-                freeze(getattr(form, "crispy_field_template", None)),
-                freeze(kwargs),
-                template_pack,
-            )
-            hash(key)
+            key = self.key(form, context, template_pack, kwargs)
         except (Uncacheable, KeyError, TypeError):
             return render_field(self.item, form, context, template_pack=template_pack, **kwargs)
         stored = store.get(key)
         if stored is None:
             html = render_field(self.item, form, context, template_pack=template_pack, **kwargs)
+            names = _field_names(self.item)
             effects = tuple((name, dict(form.fields[name].widget.attrs)) for name in names)
-            store.put(key, (html, effects))
+            stored = (html, effects)
+            store.put(key, stored)
             return html
+        return self.replay(form, stored)
+
+    @staticmethod
+    def replay(form, stored: tuple) -> str:
+        """The kept markup, with what rendering did to the form done again."""
         html, effects = stored
         for name, attrs in effects:
             form.fields[name].widget.attrs = dict(attrs)

@@ -15,12 +15,16 @@ given as a value stands for its whole state (``finder.fragments.field_state``).
 from __future__ import annotations
 
 import itertools
+import secrets
 
 from crispy_forms.layout import Layout
 from crispy_forms.templatetags.crispy_forms_tags import CrispyFormNode
+from crispy_forms.templatetags.crispy_forms_utils import remove_spaces
 from django import template
+from django.forms import BaseForm
 from django.template.base import FilterExpression, NodeList, Variable
 from django.template.context import Context
+from django.utils.safestring import mark_safe
 
 from finder import fragments
 
@@ -101,8 +105,27 @@ def fragment(parser, token) -> FragmentNode:
     return FragmentNode(name, values, nodelist)
 
 
+# The context values the pack's whole-form templates (whole_uni_form.html and what it
+# includes) read besides crispy's own settings for the form: the form's frame is kept on
+# these too. tests/finder/test_fragments.py checks those templates read no others.
+FRAME_CONTEXT = ("error_summary", "error_summary_title")
+
+
+class _Hole:
+    """A layout standing in for the form's fields while its frame is rendered: it prints
+    a marker. Plain text, not a tag, so that crispy's whitespace removal around tags
+    treats the space beside it as it would the fields' own."""
+
+    marker = f"crispyfields{secrets.token_hex(16)}"
+
+    def render(self, form, context, template_pack=None, **kwargs) -> str:
+        return self.marker
+
+
 class CachedCrispyNode(CrispyFormNode):
-    """``{% crispy %}`` with each top-level item of the form's layout cached."""
+    """``{% crispy %}`` with each top-level item of the form's layout cached, and the
+    form around them too: when every piece is kept, the form is put together from them
+    without crispy rendering anything."""
 
     def render(self, context: Context) -> str:
         form = template.Variable(self.form).resolve(context)
@@ -111,13 +134,82 @@ class CachedCrispyNode(CrispyFormNode):
         if layout is None:
             return super().render(context)
         shared = fragments.LayoutRender()
-        helper.layout = Layout(
-            *(fragments.CachedLayoutItem(item, shared) for item in layout.fields)
-        )
+        items = [fragments.CachedLayoutItem(item, shared) for item in layout.fields]
+        html = self._from_pieces(context, form, helper, items)
+        if html is not None:
+            return html
+        helper.layout = Layout(*items)
         try:
             return super().render(context)
         finally:
             helper.layout = layout
+
+    def _from_pieces(self, context: Context, form, helper, items) -> str | None:
+        """The form made of kept pieces: the frame crispy renders around the fields
+        (``whole_uni_form.html``), kept for the helper's settings and the context it
+        reads, and each item's kept markup. None when a piece is missing or the form is
+        one this does not handle (errors, a formset, its own template, extra fields,
+        a CSRF token); crispy then renders it, keeping the pieces."""
+        if (
+            not isinstance(form, BaseForm)
+            or getattr(helper, "template", None)
+            or helper.inputs
+            or helper.render_unmentioned_fields
+            or helper.render_hidden_fields
+            or helper.render_required_fields
+            or form.errors
+        ):
+            return None
+        template_pack = getattr(helper, "template_pack", None) or self.template_pack
+        response = self.get_response_dict(helper, context, False)
+        if response["form_method"].lower() == "post" and not response["disable_csrf"]:
+            return None
+        node_context = context.__copy__()
+        node_context.update({"is_bound": form.is_bound})
+        node_context.update(response)
+        # What the item keys read of the form, as crispy sets it before rendering them.
+        form.crispy_field_template = helper.field_template
+        try:
+            frame_key = (
+                "crispy-form",
+                # Without the CSRF token, which a GET form does not print: reading it
+                # would make one, and a cookie with it.
+                fragments.freeze({k: v for k, v in response.items() if k != "csrf_token"}),
+                *(fragments.freeze(context.get(name, _MISSING)) for name in FRAME_CONTEXT),
+                str(form.media) if response["include_media"] else None,
+                form.is_multipart(),
+                form.is_bound,
+                template_pack,
+            )
+            keys = [item.key(form, node_context, template_pack, {}) for item in items]
+        except (fragments.Uncacheable, KeyError, TypeError):
+            return None
+        frame = fragments.store.get(frame_key)
+        if frame is None:
+            frame = self._frame(context, form, helper)
+            fragments.store.put(frame_key, frame)
+        stored = [fragments.store.get(key) for key in keys]
+        if len(frame) != 2 or None in stored:
+            return None
+        form.rendered_fields = set()
+        replay = fragments.CachedLayoutItem.replay
+        form.form_html = mark_safe("".join(replay(form, piece) for piece in stored))
+        # crispy takes out the spaces between tags over the whole form, fields included.
+        return remove_spaces(frame[0] + form.form_html + frame[1])
+
+    def _frame(self, context: Context, form, helper) -> tuple[str, ...]:
+        """The form as crispy renders it with a marker for the fields, split there (in
+        two, unless the pack prints the fields other than once)."""
+        layout = helper.layout
+        helper.layout = Layout(_Hole())
+        try:
+            return tuple(super().render(context).split(_Hole.marker))
+        finally:
+            helper.layout = layout
+
+
+# A context value that is not set at all, which templates treat unlike None.
+_MISSING = object()
 
 
 @register.tag

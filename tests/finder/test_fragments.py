@@ -17,6 +17,7 @@ from django.utils.autoreload import file_changed
 from django.utils.safestring import SafeString
 
 from finder import fragments
+from finder.templatetags.fragment_cache import FRAME_CONTEXT
 from finder.views import COUNTS, _filterset, _show_counts
 from tests.factories import (
     make_geography,
@@ -149,6 +150,8 @@ def test_cached_crispy_leaves_the_form_as_crispy_does(catalogue) -> None:
     _render("cached_crispy", cached)
 
     assert cached.rendered_fields == reference.rendered_fields
+    assert cached.form_html == reference.form_html
+    assert cached.crispy_field_template == reference.crispy_field_template
     for name in reference.fields:
         assert cached.fields[name].widget.attrs == reference.fields[name].widget.attrs, name
 
@@ -284,6 +287,46 @@ def test_pack_field_templates_read_only_the_context_the_cache_names() -> None:
     unnamed -= {"crispy_forms_field", "govuk_frontend", "fragment_cache"}
 
     assert unnamed == set()
+
+
+def test_pack_form_templates_read_only_the_context_the_frame_names() -> None:
+    """The frame around a form's fields is kept on crispy's settings for the form
+    (``get_response_dict``) and FRAME_CONTEXT; a whole-form template reading any other
+    context value could be served stale."""
+    from crispy_forms.helper import FormHelper
+    from crispy_forms.templatetags.crispy_forms_tags import CrispyFormNode
+
+    node = CrispyFormNode("form", None, template_pack="govuk")
+    settings_names = {"is_bound", *node.get_response_dict(FormHelper(), Context(), False)}
+    set_while_rendering = {"form", "input", "error", "field", "target", "True", "False",
+                           "None"}  # fmt: skip
+    words = {"if", "elif", "else", "endif", "for", "endfor", "in", "not", "and", "or", "is",
+             "with", "endwith", "include", "load", "specialspaceless", "endspecialspaceless",
+             "csrf_token", "as", "crispy"}  # fmt: skip
+    read = set()
+    for name in ("whole_uni_form.html", "display_form.html", "error_summary.html",
+                 "inputs.html", "layout/baseinput.html"):  # fmt: skip
+        for tag in re.findall(r"\{[{%](.*?)[%}]\}", (PACK / name).read_text()):
+            tag = re.sub(r"\"[^\"]*\"|'[^']*'", "", tag)  # strings
+            tag = re.sub(r"\|\w+(:\S+)?", "", tag)  # filters
+            tag = re.sub(r"\b\w+=", "", tag)  # names given by with/include
+            for found in re.findall(r"(?<![\w.])([A-Za-z_]\w*)", tag):
+                read.add(found)
+    unnamed = read - words - set_while_rendering - settings_names - set(FRAME_CONTEXT)
+    unnamed -= {"crispy_forms_utils", "crispy_forms_field", "govuk_frontend"}
+
+    assert unnamed == set()
+
+
+@pytest.mark.django_db
+def test_cached_crispy_keeps_the_frame_once_for_every_business(catalogue) -> None:
+    _render("cached_crispy", _form("location=birmingham", {"equity": 1, "grant": 0}))
+    frames = [key for key in fragments.store._entries if key[0] == "crispy-form"]
+
+    _render("cached_crispy", _form("location=coventry&employees=7", {"equity": 0, "grant": 3}))
+
+    assert len(frames) == 1
+    assert [key for key in fragments.store._entries if key[0] == "crispy-form"] == frames
 
 
 def test_fragments_are_forgotten_when_a_template_changes() -> None:

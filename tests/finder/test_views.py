@@ -312,3 +312,14 @@ def test_home_url_carries_the_whole_search(client, catalogue) -> None:
     assert link is not None
     linked = sorted(QueryDict(link.group(1).replace("&amp;", "&")).lists())
     assert linked == sorted(QueryDict(query).lists())
+
+
+def test_finder_pages_set_no_cookie(client, catalogue) -> None:
+    """Answers are public and cached: no page of the finder may make a CSRF token (or
+    anything else) that puts a cookie on the response. Each is asked twice, so the form
+    is also made from kept pieces."""
+    for query in ("", "location=coventry&employees=25", "employees=abc"):
+        for _ in range(2):
+            response = client.get(f"{HOME}?{query}")
+            assert response.cookies == {}, query
+            assert "Cookie" not in response.get("Vary", ""), query
