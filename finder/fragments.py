@@ -405,21 +405,22 @@ class CachedLayoutItem:
             key = self.key(form, context, template_pack, kwargs)
         except (Uncacheable, KeyError, TypeError):
             return render_field(self.item, form, context, template_pack=template_pack, **kwargs)
-        stored = store.get(key)
-        if stored is None:
-            html = render_field(self.item, form, context, template_pack=template_pack, **kwargs)
-            names = _field_names(self.item)
-            effects = tuple((name, dict(form.fields[name].widget.attrs)) for name in names)
-            stored = (html, effects)
-            store.put(key, stored)
-            return html
-        return self.replay(form, stored)
+        return self.from_store(key, form, context, template_pack, kwargs)
 
-    @staticmethod
-    def replay(form, stored: tuple) -> str:
-        """The kept markup, with what rendering did to the form done again."""
-        html, effects = stored
-        for name, attrs in effects:
-            form.fields[name].widget.attrs = dict(attrs)
-            form.rendered_fields.add(name)
+    def from_store(self, key: Hashable, form, context, template_pack, kwargs: dict) -> str:
+        """The item's markup under ``key``: kept, with what rendering did to the form done
+        again; or rendered, and kept with what it did."""
+        from crispy_forms.utils import render_field
+
+        stored = store.get(key)
+        if stored is not None:
+            html, effects = stored
+            for name, attrs in effects:
+                form.fields[name].widget.attrs = dict(attrs)
+                form.rendered_fields.add(name)
+            return html
+        html = render_field(self.item, form, context, template_pack=template_pack, **kwargs)
+        names = _field_names(self.item)
+        effects = tuple((name, dict(form.fields[name].widget.attrs)) for name in names)
+        store.put(key, (html, effects))
         return html

@@ -147,9 +147,9 @@ class CachedCrispyNode(CrispyFormNode):
     def _from_pieces(self, context: Context, form, helper, items) -> str | None:
         """The form made of kept pieces: the frame crispy renders around the fields
         (``whole_uni_form.html``), kept for the helper's settings and the context it
-        reads, and each item's kept markup. None when a piece is missing or the form is
-        one this does not handle (errors, a formset, its own template, extra fields,
-        a CSRF token); crispy then renders it, keeping the pieces."""
+        reads, and each item's markup, kept or rendered afresh and kept. None for a
+        form this does not handle (errors, a formset, its own template, extra fields,
+        a CSRF token, an item that cannot be kept): crispy then renders all of it."""
         if (
             not isinstance(form, BaseForm)
             or getattr(helper, "template", None)
@@ -188,12 +188,16 @@ class CachedCrispyNode(CrispyFormNode):
         if frame is None:
             frame = self._frame(context, form, helper)
             fragments.store.put(frame_key, frame)
-        stored = [fragments.store.get(key) for key in keys]
-        if len(frame) != 2 or None in stored:
+        if len(frame) != 2:
             return None
+        # As crispy renders the layout, with each item from the store or rendered afresh.
         form.rendered_fields = set()
-        replay = fragments.CachedLayoutItem.replay
-        form.form_html = mark_safe("".join(replay(form, piece) for piece in stored))
+        form.form_html = mark_safe(
+            "".join(
+                item.from_store(key, form, node_context, template_pack, {})
+                for item, key in zip(items, keys, strict=True)
+            )
+        )
         # crispy takes out the spaces between tags over the whole form, fields included.
         return remove_spaces(frame[0] + form.form_html + frame[1])
 
