@@ -93,13 +93,19 @@ class Links:
         """The programmes linked to at least one thing: those that restrict it."""
         return self.table.any(axis=1)
 
+    @cached_property
+    def by_column(self) -> np.ndarray:
+        """The table turned about, a row per thing: each thing's programmes lie
+        together in memory, which makes reading one quick."""
+        return np.ascontiguousarray(self.table.T)
+
     def column(self, slug: str | None) -> np.ndarray:
         """The programmes linked to ``slug``; none when the index does not know it (a
         vocabulary newer than the index, for the instant before the index is rebuilt)."""
         index = self.columns.get(slug) if slug else None
         if index is None:
             return np.zeros(len(self.table), dtype=bool)
-        return self.table[:, index]
+        return self.by_column[index]
 
     def any_of(self, slugs) -> np.ndarray:
         """The programmes linked to at least one of ``slugs``."""
@@ -109,7 +115,12 @@ class Links:
         """How many of ``slugs`` each programme is linked to (slugs the index does not
         know count for none)."""
         indexes = sorted(self.columns[slug] for slug in slugs if slug in self.columns)
-        return self.table[:, indexes].sum(axis=1, dtype=np.int64)
+        return self.by_column[indexes].sum(axis=0, dtype=np.int64)
+
+    def count_among(self, rows: np.ndarray) -> list[int]:
+        """How many of ``rows`` (bool, a row per programme) are linked to each thing,
+        in column order."""
+        return [int(np.count_nonzero(programmes & rows)) for programmes in self.by_column]
 
 
 @dataclass(frozen=True)
@@ -149,8 +160,8 @@ class Found:
     def support_counts(self) -> dict[str, int]:
         """How many of the profile's matches give each kind of support."""
         support = self.index.support
-        counts = support.table[self.matches].sum(axis=0, dtype=np.int64)
-        return {slug: int(counts[column]) for slug, column in support.columns.items()}
+        counts = support.count_among(self.matches)
+        return {slug: counts[column] for slug, column in support.columns.items()}
 
 
 @dataclass(frozen=True)
@@ -184,6 +195,9 @@ class CatalogueIndex:
     support: Links
     # Text searches answered, by words searched for (see _text_columns).
     _texts: dict = field(default_factory=dict, repr=False, compare=False)
+    # Per place answered: the programmes serving it and how local each is to it (see
+    # _serving); few places exist, so each is worked out once.
+    _places: dict = field(default_factory=dict, repr=False, compare=False)
     # Programmes shown, with their details, by id (see programmes()).
     _shown: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
     # Guards both memories: a threaded server (runserver) searches from several threads.
@@ -216,7 +230,7 @@ class CatalogueIndex:
         # Geography: a programme naming no places is unknown, answer or not.
         places = self.places
         if profile.location:
-            serving = places.any_of(profile.location_within)
+            serving, place_rank = self._serving(profile.location_within)
             failures += places.any & ~serving
             unknown = unknown | ~places.any
         else:
@@ -253,7 +267,7 @@ class CatalogueIndex:
             cluster = self.cluster_sectors.column(profile.sector)
             points = points + np.where(own, FIT_SECTOR, np.where(cluster, FIT_CLUSTER, 0))
         if profile.location:
-            points = points + self._place_rank(profile.location_within) * FIT_PLACE
+            points = points + place_rank * FIT_PLACE
         fit = points.astype(float)
         if profile.q.split():
             matching, text = self._text_columns(profile.q)
@@ -368,15 +382,25 @@ class CatalogueIndex:
             self._texts[q] = (matching, text)
         return matching, text
 
-    def _place_rank(self, within) -> np.ndarray:
-        """Per programme, the most local of its places among ``within``, by
-        PLACE_KIND_RANK; 0 when none."""
+    def _serving(self, within: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+        """For a business in the places ``within`` (its place and those containing it):
+        which programmes serve one of them, and per programme the most local of its
+        places among them by PLACE_KIND_RANK (0 when none). The same for every business
+        in the same place, so kept per place: there are a few hundred places at most."""
+        known = self._places.get(within)
+        if known is not None:
+            return known
+        serving = self.places.any_of(within)
         columns = sorted(
             self.places.columns[slug] for slug in within if slug in self.places.columns
         )
-        if not columns:
-            return np.zeros(self.size, dtype=np.int64)
-        return (self.places.table[:, columns] * self.place_rank[columns]).max(axis=1)
+        if columns:
+            rank = (self.places.table[:, columns] * self.place_rank[columns]).max(axis=1)
+        else:
+            rank = np.zeros(self.size, dtype=np.int64)
+        with self._memory:
+            self._places[within] = (serving, rank)
+        return serving, rank
 
     @cached_property
     def _row_of_id(self) -> dict[int, int]:
