@@ -222,7 +222,7 @@ class FrozenByIdentity:
     """Frozen forms of objects never changed once made, worked out once and remembered
     by identity (such objects may compare by content, so they cannot be keys). Each
     entry holds its object, so that its identity cannot pass to another; at most
-    ``kept`` are remembered, the least recently used forgotten first."""
+    ``kept`` are remembered, the oldest forgotten first."""
 
     def __init__(self, make: Callable[[object], Hashable], kept: int) -> None:
         self.make = make
@@ -231,11 +231,12 @@ class FrozenByIdentity:
         self._lock = threading.Lock()
 
     def __call__(self, thing: object) -> Hashable:
-        with self._lock:
-            known = self._entries.get(id(thing))
-            if known is not None and known[0] is thing:
-                self._entries.move_to_end(id(thing))
-                return known[1]
+        # Read without the lock: a dictionary read is atomic, and the entry is checked
+        # to hold this very object. (So the least recently *made* go first: the few
+        # objects in use are made once and stay.)
+        known = self._entries.get(id(thing))
+        if known is not None and known[0] is thing:
+            return known[1]
         frozen = self.make(thing)
         with self._lock:
             self._entries[id(thing)] = (thing, frozen)

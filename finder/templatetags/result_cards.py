@@ -22,6 +22,7 @@ templates render in one go.
 
 from __future__ import annotations
 
+import html
 import secrets
 from collections.abc import Iterable
 
@@ -136,20 +137,24 @@ def _reason(name: str, near_miss: bool, reason: Reason, fetched: dict) -> str:
     ``near_miss`` and outcome, rendered with a marker in place of the text; the text is
     put in its place, escaped as the template language escapes it. (Reasons quote the
     business's own answers, so the texts themselves rarely recur.)"""
-    key = (name, near_miss, fragments.freeze(reason.outcome))
-    frame = fetched.get(key)
+    # (This page's own memory holds only this function's keys, so it needs no freezing.)
+    frame = fetched.get((name, near_miss, reason.outcome))
     if frame is None:
+        key = (name, near_miss, fragments.freeze(reason.outcome))
         frame = fragments.store.get(key)
-    if frame is None:
-        context = {"near_miss": near_miss, "reason": {"outcome": reason.outcome, "text": TEXT}}
-        frame = tuple(render_to_string(name, context).strip().split(TEXT))
-        if len(frame) > 2:
-            raise CardTemplateError(f"{name} must print “{{{{ reason.text }}}}” at most once")
-        fragments.store.put(key, frame)
-    fetched[key] = frame
+        if frame is None:
+            context = {"near_miss": near_miss, "reason": {"outcome": reason.outcome, "text": TEXT}}
+            frame = tuple(render_to_string(name, context).strip().split(TEXT))
+            if len(frame) > 2:
+                raise CardTemplateError(f"{name} must print “{{{{ reason.text }}}}” at most once")
+            fragments.store.put(key, frame)
+        fetched[(name, near_miss, reason.outcome)] = frame
     if len(frame) == 1:  # this outcome shows no text
         return frame[0]
-    return frame[0] + conditional_escape(reason.text) + frame[1]
+    text = reason.text
+    # Plain text escaped as conditional_escape would, without its lazy-text checks.
+    escaped = html.escape(text) if type(text) is str else conditional_escape(text)
+    return frame[0] + escaped + frame[1]
 
 
 def _fit(fit: list[str]) -> str:
