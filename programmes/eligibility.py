@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 
 from django.db import models
 
@@ -417,6 +418,41 @@ class ProgrammeRules:
     def offers_money(self) -> bool:
         return self.amount_min is not None or self.amount_max is not None
 
+    # The rules in words, worked out once per rules (a search explains the same
+    # programme to many businesses).
+
+    @cached_property
+    def place_names(self) -> str:
+        return _or_list(place.name for place in self.places)
+
+    @cached_property
+    def sector_names(self) -> str:
+        return _or_list(term.name for term in self.sectors)
+
+    @cached_property
+    def sector_slugs(self) -> frozenset[str]:
+        return frozenset(term.slug for term in self.sectors)
+
+    @cached_property
+    def stage_names(self) -> str:
+        return _or_list(term.name.lower() for term in self.stages)
+
+    @cached_property
+    def stage_slugs(self) -> frozenset[str]:
+        return frozenset(term.slug for term in self.stages)
+
+    @cached_property
+    def employees_wanted(self) -> str:
+        return describe_range(self.employees_min, self.employees_max)
+
+    @cached_property
+    def turnover_wanted(self) -> str:
+        return describe_range(self.turnover_min, self.turnover_max, show=format_money)
+
+    @cached_property
+    def amount_offered(self) -> str:
+        return describe_range(self.amount_min, self.amount_max, show=format_money)
+
 
 # --- Criteria ------------------------------------------------------------------------
 
@@ -446,7 +482,7 @@ def geography(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason:
             outcome=Outcome.UNKNOWN,
             text="The programme doesn't say where businesses must be; check with the provider.",
         )
-    names = _or_list(place.name for place in rules.places)
+    names = rules.place_names
     if not profile.location:
         return Reason(
             criterion="geography",
@@ -477,14 +513,14 @@ def sector(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None:
     """A programme that names sectors is only for businesses in one of them."""
     if not rules.sectors:
         return None
-    names = _or_list(term.name for term in rules.sectors)
+    names = rules.sector_names
     if not profile.sector:
         return Reason(
             criterion="sector",
             outcome=Outcome.UNKNOWN,
             text=f"You didn't say which sector you are in; it is for businesses in {names}.",
         )
-    met = profile.sector in {term.slug for term in rules.sectors}
+    met = profile.sector in rules.sector_slugs
     return Reason(
         criterion="sector",
         outcome=Outcome.MET if met else Outcome.UNMET,
@@ -497,14 +533,14 @@ def stage(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None:
     businesses at one of them."""
     if not rules.stages:
         return None
-    names = _or_list(term.name.lower() for term in rules.stages)
+    names = rules.stage_names
     if not profile.stage:
         return Reason(
             criterion="stage",
             outcome=Outcome.UNKNOWN,
             text=f"You didn't say how long you have been trading; it is for {names} businesses.",
         )
-    met = profile.stage in {term.slug for term in rules.stages}
+    met = profile.stage in rules.stage_slugs
     return Reason(
         criterion="stage",
         outcome=Outcome.MET if met else Outcome.UNMET,
@@ -518,7 +554,7 @@ def _within(value: int, low: int | None, high: int | None) -> bool:
 
 def employees(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None:
     """A programme with an employee range is for businesses inside it, ends included."""
-    wanted = describe_range(rules.employees_min, rules.employees_max)
+    wanted = rules.employees_wanted
     if not wanted:
         return None
     if profile.employees is None:
@@ -541,7 +577,7 @@ def employees(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | No
 
 def turnover(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None:
     """A programme with a turnover range is for businesses inside it, ends included."""
-    wanted = describe_range(rules.turnover_min, rules.turnover_max, show=format_money)
+    wanted = rules.turnover_wanted
     if not wanted:
         return None
     if profile.turnover is None:
@@ -609,7 +645,7 @@ def funding(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None
     a business looking for an amount in that range. Only applies when it offers money."""
     if not rules.offers_money:
         return None
-    offered = describe_range(rules.amount_min, rules.amount_max, show=format_money)
+    offered = rules.amount_offered
     if profile.funding is None:
         return Reason(
             criterion="funding",
@@ -679,7 +715,7 @@ def fit_factors(*, rules: ProgrammeRules, profile: BusinessProfile) -> list[str]
         fit.append(f"Offers {_and_list(term.name.lower() for term in wanted)}, which you asked for")
 
     if profile.sector:
-        if profile.sector in {term.slug for term in rules.sectors}:
+        if profile.sector in rules.sector_slugs:
             fit.append("Specific to your sector")
         else:
             cluster = next((c for c in rules.clusters if profile.sector in c.sector_slugs), None)
