@@ -264,6 +264,9 @@ class BusinessProfileForm(forms.Form):
         self.helper.form_action = "#results"
         self.helper.error_summary = False  # the page shows it at the top
         self.helper.label_size = "s"
+        # Its widgets are Django's own and load nothing: no media to print (and none to
+        # work out for every search).
+        self.helper.include_media = False
         self.helper.layout = finder_layout()
 
     def clean(self) -> dict:

@@ -207,7 +207,9 @@ def field_state(field: BoundField) -> Hashable | None:
         field.id_for_label,
         freeze(field.label),
         freeze(field.help_text),
-        freeze(list(field.errors)),
+        # The field's errors as BoundField.errors lists them (which makes an empty
+        # list each time it is read for a field without any).
+        freeze(list(field.form.errors.get(field.name, ()))),
         freeze(field.value()),
         freeze(widget.attrs),
         freeze(field.build_widget_attrs({})),

@@ -161,7 +161,7 @@ class CachedCrispyNode(CrispyFormNode):
         ):
             return None
         template_pack = getattr(helper, "template_pack", None) or self.template_pack
-        response = self.get_response_dict(helper, context, False)
+        response = self._settings(helper, template_pack, context)
         if response["form_method"].lower() == "post" and not response["disable_csrf"]:
             return None
         node_context = context.__copy__()
@@ -200,6 +200,33 @@ class CachedCrispyNode(CrispyFormNode):
         )
         # crispy takes out the spaces between tags over the whole form, fields included.
         return remove_spaces(frame[0] + form.form_html + frame[1])
+
+    def _settings(self, helper, template_pack: str, context: Context) -> dict:
+        """``get_response_dict``: crispy's settings for the form, made from the helper's
+        attributes alone (and the CSRF token in the context), so kept for each set of
+        them. Copied on the way out: a context is made from it."""
+        try:
+            key = (
+                "crispy-settings",
+                type(helper),
+                template_pack,
+                *(
+                    (name, fragments.freeze(value))
+                    for name, value in helper.__dict__.items()
+                    if name != "layout"  # not read: the layout renders the fields
+                ),
+            )
+            hash(key)
+        except (fragments.Uncacheable, TypeError):
+            return self.get_response_dict(helper, context, False)
+        known = fragments.store.get(key)
+        if known is None:
+            known = self.get_response_dict(helper, Context(), False)
+            fragments.store.put(key, known)
+        response = dict(known)
+        if "csrf_token" in context:
+            response["csrf_token"] = context["csrf_token"]
+        return response
 
     def _frame(self, context: Context, form, helper) -> tuple[str, ...]:
         """The form as crispy renders it with a marker for the fields, split there (in

@@ -319,6 +319,24 @@ def test_pack_form_templates_read_only_the_context_the_frame_names() -> None:
 
 
 @pytest.mark.django_db
+def test_cached_crispy_follows_a_change_to_the_helper(catalogue) -> None:
+    """The frame and crispy's settings are kept per helper: a form whose helper says
+    otherwise renders as crispy renders it, not as the form before it."""
+    _render("cached_crispy", _form("location=birmingham"))
+
+    changed = [("form_id", "other-form"), ("label_size", "m"), ("form_action", "#top")]
+    for name, value in changed:
+        reference, cached = _form("location=birmingham"), _form("location=birmingham")
+        setattr(reference.helper, name, value)
+        setattr(cached.helper, name, value)
+
+        html = _render("cached_crispy", cached)
+
+        assert html == _render("crispy", reference), name
+        assert str(value) in html, name
+
+
+@pytest.mark.django_db
 def test_cached_crispy_keeps_the_frame_once_for_every_business(catalogue) -> None:
     _render("cached_crispy", _form("location=birmingham", {"equity": 1, "grant": 0}))
     frames = [key for key in fragments.store._entries if key[0] == "crispy-form"]
