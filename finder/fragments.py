@@ -144,23 +144,18 @@ class Holes:
         return mark_safe(f"{self.prefix}{key}-->")
 
     def fill(self, html: str, values: Mapping[str, int | str]) -> str:
-        """``html`` with each marker replaced by the value under its key. Every key
-        given must be used, and every marker must have a value. Numbers go in as they
-        are; anything else is escaped unless marked safe."""
+        """``html`` with each marker replaced by the value under its key: every marker
+        must have one (a value may go unused: the page may not show it). Numbers go in
+        as they are; anything else is escaped unless marked safe."""
         pieces = html.split(self.prefix)
         out = [pieces[0]]
-        used = set()
         for piece in pieces[1:]:
             key, found, rest = piece.partition("-->")
             if not found or key not in values:
                 raise HoleError(f"no value for the {self.name} hole {key[:40]!r}")
-            used.add(key)
             value = values[key]
             out.append(str(value) if type(value) is int else conditional_escape(value))
             out.append(rest)
-        if len(used) != len(values):
-            missing = ", ".join(sorted(set(values) - used))
-            raise HoleError(f"the page has no {self.name} hole for {missing}")
         return "".join(out)
 
 

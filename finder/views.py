@@ -49,14 +49,21 @@ def home(request: HttpRequest) -> HttpResponse:
     if cached is not None:
         return cached
     search = run_search(filterset, request.GET.get("page"), version=version, today=today)
-    counts = _show_counts(filterset, search.support_counts)
+    # What only this search shows goes in after rendering (HOLES): the pieces of the
+    # page around it are then the same for every search, and kept (finder.fragments).
+    filled = {
+        **_show_counts(filterset, search.support_counts),
+        "query": request.GET.urlencode(),
+        "page-query": _page_query(request.GET),
+    }
     context.update(
         search=search,
-        page_query=_page_query(request.GET),
+        query=HOLES.marker("query"),
+        page_query=HOLES.marker("page-query"),
         today=today,
         catalogue_state=fragments.CatalogueState(version=version, today=today),
     )
-    html = COUNTS.fill(render_to_string("finder/home.html", context, request), counts)
+    html = HOLES.fill(render_to_string("finder/home.html", context, request), filled)
     return cache.put(key, HttpResponse(html))
 
 
@@ -69,14 +76,16 @@ def _page_query(query: QueryDict) -> str:
     return f"{encoded}&" if encoded else ""
 
 
-# The facet counts beside the kinds of support, put into the finder page once rendered.
-COUNTS = fragments.Holes("count")
+# What the finder page shows of one search alone, put in once it is rendered: the facet
+# counts beside the kinds of support, and the query in its links.
+HOLES = fragments.Holes("finder")
 
 # The support choices with a marker where each count goes, made once for each list of
 # choices the form's class holds (copies of the field share it: filters.SharedChoicesMixin).
 _counted_choices = fragments.FrozenByIdentity(
     lambda choices: tuple(
-        (slug, format_html("{} ({})", name, COUNTS.marker(slug))) for slug, name in choices
+        (slug, format_html("{} ({})", name, HOLES.marker(f"count-{slug}")))
+        for slug, name in choices
     ),
     kept=8,
 )
@@ -86,13 +95,13 @@ def _show_counts(filterset: FinderFilterSet, counts: dict[str, int]) -> dict[str
     """Put the facet counts beside each kind of support: how many programmes the business
     would see if it chose it. The labels hold a marker where each count goes, so the
     field's markup is kept once for every set of counts (``finder.fragments``); the
-    page is then filled with the counts returned (``COUNTS.fill``)."""
+    page is then filled with the counts returned (``HOLES.fill``)."""
     field = filterset.form.fields["support"]
     counted = _counted_choices(field.widget.choices)
     # Set as they are, not through the field's setter, which would wrap them afresh and
     # so hide that they are the same choices as last time.
     field._choices = field.widget.choices = counted
-    return {slug: counts.get(slug, 0) for slug, _ in counted}
+    return {f"count-{slug}": counts.get(slug, 0) for slug, _ in counted}
 
 
 @require_safe

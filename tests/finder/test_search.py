@@ -168,3 +168,18 @@ def test_home_shows_pagination_around_the_current_page(client, many) -> None:
     assert 'aria-label="Page 3"' in html
     assert "govuk-pagination__item--ellipses" not in html
     assert 'rel="prev"' in html and 'rel="next"' in html
+
+
+def test_home_pagination_links_carry_each_searchs_own_query(client, many, settings) -> None:
+    """The pagination is kept per page number and number of pages, and the query put in
+    afterwards: two searches with as many pages each link to their own."""
+    settings.FINDER_SEARCH_CACHE_SECONDS = 0
+    first = client.get(HOME, {"location": "coventry", "page": "2"}).content.decode()
+    second = client.get(HOME, {"location": "coventry", "q": "West Midlands", "page": "2"})
+    second = second.content.decode()
+
+    assert 'href="?location=coventry&amp;page=3"' in first
+    assert 'href="?location=coventry&amp;q=West+Midlands&amp;page=3"' in second
+    assert "q=West" not in first
+    # The link to the same results as data carries the query too, page included.
+    assert "/api/match/?location=coventry&amp;q=West+Midlands&amp;page=2" in second
