@@ -331,7 +331,7 @@ class PlaceRule:
     name: str
     kind: str
 
-    @property
+    @cached_property
     def rank(self) -> int:
         return PLACE_KIND_RANK.get(self.kind, 0)
 
@@ -453,6 +453,20 @@ class ProgrammeRules:
     def amount_offered(self) -> str:
         return describe_range(self.amount_min, self.amount_max, show=format_money)
 
+    @cached_property
+    def search_text(self) -> str:
+        """The text the words searched for are looked for in, casefolded."""
+        return f"{self.name} {self.summary} {self.description}".casefold()
+
+    def closest_place(self, within: frozenset[str]) -> PlaceRule | None:
+        """The most local of the programme's places among ``within`` (a business's place
+        and those containing it), or None. Kept per ``within``: one per place at most."""
+        known = self.__dict__.setdefault("_closest", {})
+        if within not in known:
+            inside = [place for place in self.places if place.slug in within]
+            known[within] = max(inside, key=lambda place: place.rank) if inside else None
+        return known[within]
+
 
 # --- Criteria ------------------------------------------------------------------------
 
@@ -489,15 +503,14 @@ def geography(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason:
             outcome=Outcome.UNKNOWN,
             text=f"You didn't say where your business is; it is open to businesses in {names}.",
         )
-    inside = [place for place in rules.places if place.slug in profile.location_within]
-    if not inside:
+    closest = rules.closest_place(profile.location_within)
+    if closest is None:
         area = "that area" if len(rules.places) == 1 else "those areas"
         return Reason(
             criterion="geography",
             outcome=Outcome.UNMET,
             text=f"Open to businesses in {names}; {profile.place_words} is outside {area}.",
         )
-    closest = max(inside, key=lambda place: place.rank)
     if closest.slug == profile.location:
         where = "that is where you are"
     else:
@@ -722,9 +735,8 @@ def fit_factors(*, rules: ProgrammeRules, profile: BusinessProfile) -> list[str]
             if cluster is not None:
                 fit.append(f"Serves the {cluster.name} cluster, which includes your sector")
 
-    inside = [place for place in rules.places if place.slug in profile.location_within]
-    if inside:
-        closest = max(inside, key=lambda place: place.rank)
+    closest = rules.closest_place(profile.location_within)
+    if closest is not None:
         if closest.rank >= PLACE_KIND_RANK["combined-authority"]:
             fit.append(f"Local to {closest.name}")
         elif closest.rank == PLACE_KIND_RANK["region"]:
@@ -735,8 +747,7 @@ def fit_factors(*, rules: ProgrammeRules, profile: BusinessProfile) -> list[str]
 
     words = profile.q.split()
     if words:
-        text = f"{rules.name} {rules.summary} {rules.description}".casefold()
-        found = [word for word in words if word.casefold() in text]
+        found = [word for word in words if word.casefold() in rules.search_text]
         if found:
             fit.append("Matches " + " ".join(f"“{word}”" for word in found))
     return fit

@@ -128,6 +128,25 @@ def test_geography_counts_the_users_own_place_even_if_containment_was_not_resolv
     assert reason.outcome == Outcome.MET
 
 
+def test_geography_explains_one_rules_to_businesses_in_different_places():
+    """A programme's rules are explained to many businesses (the finder keeps them): each
+    business is told about the place closest to its own, not the one before it's."""
+    shared = rules(places=(WEST_MIDLANDS, COVENTRY_PLACE, D2N2))
+    in_coventry = profile(location="coventry", location_within=COVENTRY)
+    in_derby = profile(location="derby", location_within=frozenset({"derby", "d2n2"}))
+    in_leeds = profile(location="leeds", location_within=frozenset({"leeds"}))
+
+    for _ in range(2):
+        coventry = eligibility.geography(rules=shared, profile=in_coventry)
+        derby = eligibility.geography(rules=shared, profile=in_derby)
+        leeds = eligibility.geography(rules=shared, profile=in_leeds)
+
+        assert coventry.text == "Open to businesses in Coventry; that is where you are."
+        assert derby.text.startswith("Open to businesses in D2N2;")
+        assert leeds.outcome == Outcome.UNMET
+        assert eligibility.fit_factors(rules=shared, profile=in_coventry)[0] == "Local to Coventry"
+
+
 @pytest.mark.parametrize(
     ("sectors", "answer", "outcome", "text"),
     [
