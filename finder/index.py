@@ -40,7 +40,10 @@ from programmes.eligibility import (
     STATUS_OPEN,
     STATUS_OPENING_SOON,
     BusinessProfile,
+    ClusterRule,
+    PlaceRule,
     ProgrammeRules,
+    Term,
 )
 from programmes.models import Programme, ProgrammeRelation, Stage, SupportType
 from programmes.querysets import (
@@ -353,9 +356,30 @@ class CatalogueIndex:
         if entry is None or entry.programme is not programme:
             return ProgrammeRules.from_programme(programme, today=today)
         if entry.day != today:
-            entry.rules = ProgrammeRules.from_programme(programme, today=today)
+            row = self._row_of_id[programme.pk]
+            linked = {
+                name: tuple(rules[column] for column in np.flatnonzero(links.table[row]))
+                for name, (links, rules) in self._linked_rules.items()
+            }
+            entry.rules = ProgrammeRules.from_programme(programme, today=today, linked=linked)
             entry.day = today
         return entry.rules
+
+    @cached_property
+    def _linked_rules(self) -> dict[str, tuple[Links, tuple]]:
+        """For each link the rules take (``eligibility.LINKED``), its table and every
+        linked row as a rule, in column order: made once, shared by every programme's
+        rules (they are immutable), without a related manager per programme."""
+        return {
+            "places": (self.places, tuple(PlaceRule.of(place) for place in self.places.things)),
+            "sectors": (self.sectors, tuple(Term.of(item) for item in self.sectors.things)),
+            "stages": (self.stages, tuple(Term.of(item) for item in self.stages.things)),
+            "support_types": (self.support, tuple(Term.of(item) for item in self.support.things)),
+            "clusters": (
+                self.clusters,
+                tuple(ClusterRule.of(cluster) for cluster in self.clusters.things),
+            ),
+        }
 
     def _text_columns(self, q: str) -> tuple[np.ndarray, np.ndarray]:
         """The programmes matching the words ``q`` and their text rank, as columns.

@@ -24,7 +24,7 @@ imports this module.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -324,12 +324,22 @@ class Term:
     slug: str
     name: str
 
+    @classmethod
+    def of(cls, item) -> Term:
+        """The term for a ``Sector``, ``Stage`` or ``SupportType`` row."""
+        return cls(slug=item.slug, name=item.name)
+
 
 @dataclass(frozen=True, kw_only=True)
 class PlaceRule:
     slug: str
     name: str
     kind: str
+
+    @classmethod
+    def of(cls, place) -> PlaceRule:
+        """The rule for a ``Place`` row."""
+        return cls(slug=place.slug, name=place.name, kind=place.kind)
 
     @cached_property
     def rank(self) -> int:
@@ -343,6 +353,19 @@ class ClusterRule:
     slug: str
     name: str
     sector_slugs: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, cluster) -> ClusterRule:
+        """The rule for a ``Cluster`` row (reads its sectors through ``.all()``)."""
+        return cls(
+            slug=cluster.slug,
+            name=cluster.name,
+            sector_slugs=frozenset(sector.slug for sector in cluster.sectors.all()),
+        )
+
+
+# The rules a programme takes from its linked rows, by the name of its link.
+LINKED = ("places", "sectors", "stages", "support_types", "clusters")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -372,38 +395,37 @@ class ProgrammeRules:
     amount_max: int | None = None
 
     @classmethod
-    def from_programme(cls, programme, *, today: datetime.date | None = None) -> ProgrammeRules:
+    def from_programme(
+        cls,
+        programme,
+        *,
+        today: datetime.date | None = None,
+        linked: Mapping[str, tuple] | None = None,
+    ) -> ProgrammeRules:
         """The rules of a ``Programme`` instance, with its status as on ``today``
         (``Programme.effective_status``: past its closing date it is closed).
 
         Reads related objects through ``.all()`` only, so with
-        ``Programme.objects.with_match_details()`` this costs no query.
+        ``Programme.objects.with_match_details()`` this costs no query. A caller that
+        holds them already passes ``linked`` instead: for each of LINKED, the
+        programme's linked rows as rules (``PlaceRule.of``, ``Term.of``,
+        ``ClusterRule.of``), in the order ``.all()`` would list them.
         """
-
-        def terms(items) -> tuple[Term, ...]:
-            return tuple(Term(slug=item.slug, name=item.name) for item in items)
-
+        if linked is None:
+            linked = {
+                "places": tuple(PlaceRule.of(place) for place in programme.places.all()),
+                "sectors": tuple(Term.of(item) for item in programme.sectors.all()),
+                "stages": tuple(Term.of(item) for item in programme.stages.all()),
+                "support_types": tuple(Term.of(item) for item in programme.support_types.all()),
+                "clusters": tuple(ClusterRule.of(cluster) for cluster in programme.clusters.all()),
+            }
         return cls(
             slug=programme.slug,
             name=programme.name,
             status=str(programme.effective_status(today)),
             summary=programme.summary,
             description=programme.description,
-            places=tuple(
-                PlaceRule(slug=place.slug, name=place.name, kind=place.kind)
-                for place in programme.places.all()
-            ),
-            sectors=terms(programme.sectors.all()),
-            stages=terms(programme.stages.all()),
-            support_types=terms(programme.support_types.all()),
-            clusters=tuple(
-                ClusterRule(
-                    slug=cluster.slug,
-                    name=cluster.name,
-                    sector_slugs=frozenset(sector.slug for sector in cluster.sectors.all()),
-                )
-                for cluster in programme.clusters.all()
-            ),
+            **{name: linked[name] for name in LINKED},
             employees_min=programme.employees_min,
             employees_max=programme.employees_max,
             turnover_min=programme.turnover_min,

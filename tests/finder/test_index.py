@@ -204,3 +204,28 @@ def test_index_gives_programmes_the_details_prefetch_would(
             ) == ProgrammeRules.from_programme(reference, today=TODAY)
     assert any(programme.relations.all() for programme in shown.values())
     assert any(programme.clusters.all() for programme in shown.values())
+
+
+def test_index_rules_are_the_rules_of_the_programme_as_the_database_has_it(
+    generated, django_assert_num_queries
+) -> None:
+    """The index makes a shown programme's rules from the rows it holds (no related
+    manager per programme): they must be the rules ``from_programme`` reads from the
+    database, clusters and their sectors included."""
+    ids = [
+        *Programme.objects.filter(clusters__isnull=False).values_list("pk", flat=True)[:10],
+        *Programme.objects.filter(is_generated=False).values_list("pk", flat=True)[:20],
+        *Programme.objects.filter(is_generated=True)
+        .order_by("?")
+        .values_list("pk", flat=True)[:40],
+    ]
+    current = index.current(cache.catalogue_version())
+    shown = current.programmes(ids)
+    expected = (
+        Programme.objects.filter(pk__in=ids).prefetch_related(*match_detail_lookups()).in_bulk()
+    )
+    with django_assert_num_queries(0):
+        made = {pk: current.rules(programme, TODAY) for pk, programme in shown.items()}
+    assert any(rules.clusters for rules in made.values())
+    for pk, rules in made.items():
+        assert rules == ProgrammeRules.from_programme(expected[pk], today=TODAY), pk
