@@ -305,6 +305,13 @@ PACK_CONTEXT = (
 # A context value that is not set at all, which templates treat unlike None.
 _MISSING = object()
 
+
+def context_state(context, names: tuple[str, ...]) -> Hashable:
+    """The values of ``names`` in a template context, frozen; a name not set at all
+    stays apart from one set to None."""
+    return tuple(freeze(context.get(name, _MISSING)) for name in names)
+
+
 # Attributes crispy adds to a layout object while rendering it; not part of its design.
 _RENDER_STATE = frozenset({"bound_fields"})
 
@@ -359,7 +366,7 @@ class LayoutRender:
 
     def pack_context(self, context) -> Hashable:
         if self._context is not context:
-            self._frozen = tuple(freeze(context.get(name, _MISSING)) for name in PACK_CONTEXT)
+            self._frozen = context_state(context, PACK_CONTEXT)
             self._context = context
         return self._frozen
 

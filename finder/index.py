@@ -36,14 +36,12 @@ from programmes.eligibility import (
     AUDIENCE_ANY,
     GROWTH_POTENTIAL_SCALEUP,
     GROWTH_SCALEUP,
+    LINKED,
     PLACE_KIND_RANK,
     STATUS_OPEN,
     STATUS_OPENING_SOON,
     BusinessProfile,
-    ClusterRule,
-    PlaceRule,
     ProgrammeRules,
-    Term,
 )
 from programmes.models import Programme, ProgrammeRelation, Stage, SupportType
 from programmes.querysets import (
@@ -320,11 +318,8 @@ class CatalogueIndex:
         them, in the same order, without a query. (Everything else about a linked row —
         ``.filter()`` or ``.count()`` on it — is not for the finder's read-only use.)"""
         links = {
-            "places": (Place, self.places),
-            "sectors": (Sector, self.sectors),
-            "stages": (Stage, self.stages),
-            "support_types": (SupportType, self.support),
-            "clusters": (Cluster, self.clusters),
+            name: (Programme._meta.get_field(name).related_model, table)
+            for name, table in self.links.items()
         }
         database = router.db_for_read(Programme)
         row_of = self._row_of_id
@@ -365,20 +360,25 @@ class CatalogueIndex:
             entry.day = today
         return entry.rules
 
+    @property
+    def links(self) -> dict[str, Links]:
+        """Each of a programme's many-to-many links, by the field's name."""
+        return {
+            "places": self.places,
+            "sectors": self.sectors,
+            "stages": self.stages,
+            "support_types": self.support,
+            "clusters": self.clusters,
+        }
+
     @cached_property
     def _linked_rules(self) -> dict[str, tuple[Links, tuple]]:
         """For each link the rules take (``eligibility.LINKED``), its table and every
         linked row as a rule, in column order: made once, shared by every programme's
         rules (they are immutable), without a related manager per programme."""
         return {
-            "places": (self.places, tuple(PlaceRule.of(place) for place in self.places.things)),
-            "sectors": (self.sectors, tuple(Term.of(item) for item in self.sectors.things)),
-            "stages": (self.stages, tuple(Term.of(item) for item in self.stages.things)),
-            "support_types": (self.support, tuple(Term.of(item) for item in self.support.things)),
-            "clusters": (
-                self.clusters,
-                tuple(ClusterRule.of(cluster) for cluster in self.clusters.things),
-            ),
+            name: (self.links[name], tuple(make(thing) for thing in self.links[name].things))
+            for name, make in LINKED.items()
         }
 
     def _text_columns(self, q: str) -> tuple[np.ndarray, np.ndarray]:

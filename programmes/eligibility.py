@@ -364,8 +364,15 @@ class ClusterRule:
         )
 
 
-# The rules a programme takes from its linked rows, by the name of its link.
-LINKED = ("places", "sectors", "stages", "support_types", "clusters")
+# The rules a programme takes from its linked rows: by the name of its link, how a
+# linked row is made a rule.
+LINKED: dict[str, Callable[[object], object]] = {
+    "places": PlaceRule.of,
+    "sectors": Term.of,
+    "stages": Term.of,
+    "support_types": Term.of,
+    "clusters": ClusterRule.of,
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -407,17 +414,13 @@ class ProgrammeRules:
 
         Reads related objects through ``.all()`` only, so with
         ``Programme.objects.with_match_details()`` this costs no query. A caller that
-        holds them already passes ``linked`` instead: for each of LINKED, the
-        programme's linked rows as rules (``PlaceRule.of``, ``Term.of``,
-        ``ClusterRule.of``), in the order ``.all()`` would list them.
+        holds them already passes ``linked`` instead: for each link in LINKED, the
+        programme's linked rows made rules, in the order ``.all()`` would list them.
         """
         if linked is None:
             linked = {
-                "places": tuple(PlaceRule.of(place) for place in programme.places.all()),
-                "sectors": tuple(Term.of(item) for item in programme.sectors.all()),
-                "stages": tuple(Term.of(item) for item in programme.stages.all()),
-                "support_types": tuple(Term.of(item) for item in programme.support_types.all()),
-                "clusters": tuple(ClusterRule.of(cluster) for cluster in programme.clusters.all()),
+                name: tuple(make(row) for row in getattr(programme, name).all())
+                for name, make in LINKED.items()
             }
         return cls(
             slug=programme.slug,

@@ -175,7 +175,7 @@ class CachedCrispyNode(CrispyFormNode):
                 # Without the CSRF token, which a GET form does not print: reading it
                 # would make one, and a cookie with it.
                 fragments.freeze({k: v for k, v in response.items() if k != "csrf_token"}),
-                *(fragments.freeze(context.get(name, _MISSING)) for name in FRAME_CONTEXT),
+                fragments.context_state(context, FRAME_CONTEXT),
                 str(form.media) if response["include_media"] else None,
                 form.is_multipart(),
                 form.is_bound,
@@ -237,10 +237,6 @@ class CachedCrispyNode(CrispyFormNode):
             return tuple(super().render(context).split(_Hole.marker))
         finally:
             helper.layout = layout
-
-
-# A context value that is not set at all, which templates treat unlike None.
-_MISSING = object()
 
 
 @register.tag
