@@ -136,6 +136,8 @@ class Holes:
     def __init__(self, name: str) -> None:
         self.name = name
         self.prefix = f"<!--{name}:{secrets.token_hex(16)}:"
+        # Splits a page into text and keys, alternately, in one pass.
+        self._markers = re.compile(re.escape(self.prefix) + r"([A-Za-z0-9-]*)-->")
 
     def marker(self, key: str) -> SafeString:
         """The marker for the value filed under ``key`` (letters, digits and hyphens)."""
@@ -143,20 +145,87 @@ class Holes:
             raise HoleError(f"{self.name} hole key {key!r} must be letters, digits and hyphens")
         return mark_safe(f"{self.prefix}{key}-->")
 
-    def fill(self, html: str, values: Mapping[str, int | str]) -> str:
+    def fill(self, html: str, values: Mapping[str, int | str | Deferred]) -> str:
         """``html`` with each marker replaced by the value under its key: every marker
         must have one (a value may go unused: the page may not show it). Numbers go in
-        as they are; anything else is escaped unless marked safe."""
-        pieces = html.split(self.prefix)
-        out = [pieces[0]]
-        for piece in pieces[1:]:
-            key, found, rest = piece.partition("-->")
-            if not found or key not in values:
-                raise HoleError(f"no value for the {self.name} hole {key[:40]!r}")
-            value = values[key]
-            out.append(str(value) if type(value) is int else conditional_escape(value))
-            out.append(rest)
+        as they are; markup put off (``Deferred``) goes in with its own markers filled;
+        anything else is escaped unless marked safe."""
+        out: list[str] = []
+        self._fill_into(out, html, values, set())
         return "".join(out)
+
+    def _fill_into(
+        self, out: list[str], html: str, values: Mapping[str, object], within: set[str]
+    ) -> None:
+        if self.prefix not in html:  # most of the markup put off: searched, not split
+            out.append(html)
+            return
+        parts = self._markers.split(html)
+        # Text and keys alternate: text, key, text, ..., text.
+        for index, part in enumerate(parts):
+            if index % 2 == 0:
+                if self.prefix in part:
+                    raise HoleError(f"a {self.name} marker without a key: {part[:80]!r}")
+                out.append(part)
+                continue
+            if part not in values:
+                raise HoleError(f"no value for the {self.name} hole {part[:40]!r}")
+            value = values[part]
+            if type(value) is int:
+                out.append(str(value))
+            elif type(value) is Deferred:
+                if part in within:
+                    raise HoleError(f"the {self.name} hole {part!r} holds its own marker")
+                self._fill_into(out, value.html, values, within | {part})
+            else:
+                out.append(conditional_escape(value))
+
+
+class Deferred:
+    """Markup put into a page after it is rendered rather than in place (``PageHoles``),
+    with any markers it holds filled as the page's are."""
+
+    __slots__ = ("html",)
+
+    def __init__(self, html: SafeString) -> None:
+        self.html = html
+
+
+class PageHoles:
+    """The values one page's holes are filled with. Given to the page's template as
+    ``page_holes``, it also takes large pieces of markup from the tags that make them
+    (``defer``), and gives back a marker to print instead.
+
+    Why: the template language joins what the nodes at each level render into a new
+    string and copies it again to mark it safe, so markup printed ten levels down (a page
+    of result cards) is copied some twenty times on its way out. A marker is copied
+    instead, and the piece once, by ``fill``."""
+
+    def __init__(self, holes: Holes, values: Mapping[str, object] | None = None) -> None:
+        self.holes = holes
+        self.values: dict[str, object] = dict(values or {})
+        self._deferred = 0
+
+    def defer(self, html: SafeString) -> SafeString:
+        """A marker for ``html``, which must be safe markup (it goes in unescaped)."""
+        if not isinstance(html, SafeString):
+            raise TypeError("only markup marked safe can be put in after rendering")
+        self._deferred += 1
+        key = f"deferred-{self._deferred}"
+        self.values[key] = Deferred(html)
+        return self.holes.marker(key)
+
+    def fill(self, html: str) -> str:
+        return self.holes.fill(html, self.values)
+
+
+def defer(context, html: SafeString) -> SafeString:
+    """``html`` put off until the page is filled, if the template's context has its
+    ``page_holes`` and ``html`` is safe markup; otherwise ``html`` itself."""
+    page = context.get("page_holes")
+    if page is None or not isinstance(html, SafeString):
+        return html
+    return page.defer(html)
 
 
 _HOLE_KEY = re.compile(r"[A-Za-z0-9-]+")

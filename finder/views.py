@@ -56,14 +56,17 @@ def home(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
         "page-query": _page_query(request.GET),
     }
+    # The form and the result cards go in then too (``fragments.PageHoles``).
+    page = fragments.PageHoles(HOLES, filled)
     context.update(
         search=search,
         query=HOLES.marker("query"),
         page_query=HOLES.marker("page-query"),
         today=today,
         catalogue_state=fragments.CatalogueState(version=version, today=today),
+        page_holes=page,
     )
-    html = HOLES.fill(render_to_string("finder/home.html", context, request), filled)
+    html = page.fill(render_to_string("finder/home.html", context, request))
     return cache.put(key, HttpResponse(html))
 
 

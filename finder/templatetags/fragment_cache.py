@@ -136,13 +136,15 @@ class CachedCrispyNode(CrispyFormNode):
         shared = fragments.LayoutRender()
         items = [fragments.CachedLayoutItem(item, shared) for item in layout.fields]
         html = self._from_pieces(context, form, helper, items)
-        if html is not None:
-            return html
-        helper.layout = Layout(*items)
-        try:
-            return super().render(context)
-        finally:
-            helper.layout = layout
+        if html is None:
+            helper.layout = Layout(*items)
+            try:
+                html = super().render(context)
+            finally:
+                helper.layout = layout
+        # Put in once the page is rendered, if it is filled (``fragments.PageHoles``). (A
+        # node's output is markup: the template language prints it as it is.)
+        return fragments.defer(context, mark_safe(html))
 
     def _from_pieces(self, context: Context, form, helper, items) -> str | None:
         """The form made of kept pieces: the frame crispy renders around the fields

@@ -66,7 +66,9 @@ def result_cards(context: template.Context, results: Iterable[Result], near_miss
         html.append("<li>")
         html.extend(card_pieces(result, near_miss=near_miss, state=state, reasons=reasons))
         html.append("</li>\n")
-    return mark_safe("".join(html))
+    # Put in once the page is rendered, if it is filled (``fragments.PageHoles``): the
+    # cards are most of a page.
+    return fragments.defer(context, mark_safe("".join(html)))
 
 
 def card_pieces(

@@ -123,6 +123,58 @@ def test_holes_are_filled_with_each_value_escaped() -> None:
     assert holes.fill("<p>none</p>", {}) == "<p>none</p>"
 
 
+@pytest.mark.django_db
+def test_cached_crispy_put_off_until_the_page_is_filled_is_the_same_form(catalogue) -> None:
+    source = "{% load fragment_cache %}<main>{% cached_crispy form %}</main>"
+    for query, counts in FORM_STATES:
+        form = _form(query, counts)
+        inline = HOLES.fill(Template(source).render(Context({"form": form})), form.counts_shown)
+        page = fragments.PageHoles(HOLES, form.counts_shown)
+
+        rendered = Template(source).render(Context({"form": form, "page_holes": page}))
+
+        # The page holds a marker where the form goes; filling puts the form there, with
+        # the facet counts it holds filled in too.
+        assert "<form" not in rendered, query
+        assert page.fill(rendered) == inline, query
+
+
+def test_markup_put_off_goes_in_with_its_own_markers_filled() -> None:
+    holes = fragments.Holes("test")
+    page = fragments.PageHoles(holes, {"n": 2, "who": "<b>"})
+    piece = page.defer(SafeString(f"<i>{holes.marker('n')} for {holes.marker('who')}</i>"))
+    plain = page.defer(SafeString("<p>no markers & no escaping</p>"))
+
+    html = f"<main>{piece}{plain}{holes.marker('n')}</main>"
+
+    assert page.fill(html) == (
+        "<main><i>2 for &lt;b&gt;</i><p>no markers & no escaping</p>2</main>"
+    )
+    # Only markup already safe can go in unescaped.
+    with pytest.raises(TypeError, match="marked safe"):
+        page.defer("<p>text</p>")
+    # Without a page to fill, the markup is printed where it is.
+    assert fragments.defer(Context({}), SafeString("<p>x</p>")) == "<p>x</p>"
+
+
+def test_markup_put_off_cannot_hold_its_own_marker() -> None:
+    holes = fragments.Holes("test")
+    page = fragments.PageHoles(holes)
+    marker = page.defer(SafeString("<p>"))
+    # (A page's pieces never hold their own markers; this one is made to.)
+    page.values["deferred-1"].html = SafeString(f"<p>{marker}</p>")
+
+    with pytest.raises(fragments.HoleError, match="holds its own marker"):
+        page.fill(f"<main>{marker}</main>")
+
+
+def test_holes_refuse_a_marker_without_a_key() -> None:
+    holes = fragments.Holes("test")
+
+    with pytest.raises(fragments.HoleError, match="marker without a key"):
+        holes.fill(f"<p>{holes.prefix}not a key</p>", {})
+
+
 def test_holes_refuse_a_marker_without_a_value() -> None:
     holes = fragments.Holes("test")
     html = f"<p>{holes.marker('a')}</p>"
