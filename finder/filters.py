@@ -26,6 +26,7 @@ from crispy_forms.layout import Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.safestring import mark_safe
 
 from finder import vocabulary
 from programmes.eligibility import BusinessProfile
@@ -350,7 +351,12 @@ class FinderFilterSet(django_filters.FilterSet):
     )
     q = django_filters.CharFilter(
         label="Anything else? (optional)",
-        help_text="Words to search for, like “battery” or “export”.",
+        # Markup, with the quotes as character references: every other character of a
+        # results page is in Latin-1, and one outside it would make Python hold the
+        # whole page at two bytes a character (and encode it more slowly).
+        help_text=mark_safe(
+            "Words to search for, like &ldquo;battery&rdquo; or &ldquo;export&rdquo;."
+        ),
         max_length=200,
         method="matched_by_profile",
     )

@@ -323,3 +323,15 @@ def test_finder_pages_set_no_cookie(client, catalogue) -> None:
             response = client.get(f"{HOME}?{query}")
             assert response.cookies == {}, query
             assert "Cookie" not in response.get("Vary", ""), query
+
+
+def test_home_results_page_text_stays_within_latin_1(client, catalogue) -> None:
+    # The page's own marks, dashes and quotes are character references, so a page whose
+    # catalogue text and answers are Latin-1 is held at a byte a character (see
+    # views.home); words searched for are quoted with curly quotes, which are not.
+    html = client.get(HOME, {"location": "coventry", "funding": "3000000"}).content.decode()
+
+    assert "&#10003;" in html  # a rule met
+    assert "found &ndash; Find support" in html
+    assert "like &ldquo;battery&rdquo;" in html
+    assert max(map(ord, html)) <= 0xFF
