@@ -101,9 +101,10 @@ def _show_counts(filterset: FinderFilterSet, counts: dict[str, int]) -> dict[str
     page is then filled with the counts returned (``HOLES.fill``)."""
     field = filterset.form.fields["support"]
     counted = _counted_choices(field.widget.choices)
-    # Set as they are, not through the field's setter, which would wrap them afresh and
-    # so hide that they are the same choices as last time.
-    field._choices = field.widget.choices = counted
+    # Set as they are, not through the field's or the widget's setter, which would copy
+    # them afresh (they are already in the form choices take) and so hide that they are
+    # the same choices as last time.
+    field._choices = field.widget._choices = counted
     return {f"count-{slug}": counts.get(slug, 0) for slug, _ in counted}
 
 
