@@ -118,10 +118,16 @@ class Links:
         indexes = sorted(self.columns[slug] for slug in slugs if slug in self.columns)
         return self.by_column[indexes].sum(axis=0, dtype=np.int64)
 
+    @cached_property
+    def packed(self) -> np.ndarray:
+        """``by_column`` with eight programmes to a byte."""
+        return np.packbits(self.by_column, axis=1)
+
     def count_among(self, rows: np.ndarray) -> list[int]:
         """How many of ``rows`` (bool, a row per programme) are linked to each thing,
-        in column order."""
-        return [int(np.count_nonzero(programmes & rows)) for programmes in self.by_column]
+        in column order: counted eight programmes to a byte, a bit each."""
+        both = self.packed & np.packbits(rows)
+        return np.bitwise_count(both).sum(axis=1, dtype=np.int64).tolist()
 
 
 @dataclass(frozen=True)
@@ -151,18 +157,75 @@ class Found:
         """Programme ids failing exactly one criterion, in ranking order."""
         return self.ranked(self.kept & (self.failures == 1) & self.offering)
 
-    def ranked(self, rows: np.ndarray) -> np.ndarray:
+    @property
+    def result_ranking(self) -> Ranking:
+        """``results``, ranked only as far as it is read (a page of them, say)."""
+        return Ranking(self, self.matches & self.offering)
+
+    @property
+    def near_miss_ranking(self) -> Ranking:
+        """``near_misses``, ranked only as far as it is read."""
+        return Ranking(self, self.kept & (self.failures == 1) & self.offering)
+
+    def ranked(self, rows: np.ndarray, limit: int | None = None) -> np.ndarray:
         """The ids of ``rows``, ordered as ``for_finder`` orders them: eligible before
-        possible, then best fit, then name (the index's own order)."""
+        possible, then best fit, then name (the index's own order). With ``limit``,
+        only the first ``limit`` of them: the rest are not sorted."""
         positions = np.flatnonzero(rows)
+        if limit is not None and limit <= 0:
+            return self.index.ids[:0]
+        if limit is not None and limit < len(positions):
+            positions = self._best(positions, limit)
         order = np.lexsort((positions, -self.fit_score[positions], self.has_unknowns[positions]))
-        return self.index.ids[positions[order]]
+        return self.index.ids[positions[order][:limit]]
+
+    def _best(self, positions: np.ndarray, limit: int) -> np.ndarray:
+        """Of ``positions``, those that can rank in the first ``limit``: the eligible
+        before any possible, and of each, those with a fit at least the ``limit``-th
+        best (ties included; sorting then decides between them)."""
+        unknown = self.has_unknowns[positions]
+        eligible = positions[~unknown]
+        if len(eligible) >= limit:
+            return self._best_fits(eligible, limit)
+        return np.concatenate(
+            (eligible, self._best_fits(positions[unknown], limit - len(eligible)))
+        )
+
+    def _best_fits(self, positions: np.ndarray, limit: int) -> np.ndarray:
+        if len(positions) <= limit:
+            return positions
+        fit = self.fit_score[positions]
+        cut = len(fit) - limit
+        return positions[fit >= np.partition(fit, cut)[cut]]
 
     def support_counts(self) -> dict[str, int]:
         """How many of the profile's matches give each kind of support."""
         support = self.index.support
         counts = support.count_among(self.matches)
         return {slug: counts[column] for slug, column in support.columns.items()}
+
+
+class Ranking:
+    """Ids of some rows of a search in ranking order (``Found.ranked``), as a sequence
+    whose slices from the start are ranked only as far as they reach: a page shows 20 of
+    perhaps thousands. Its length is known without ranking any. What a ``Paginator``
+    needs."""
+
+    def __init__(self, found: Found, rows: np.ndarray) -> None:
+        self.found = found
+        self.rows = rows
+        self._count = int(np.count_nonzero(rows))
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, item: slice) -> np.ndarray:
+        if not isinstance(item, slice):
+            raise TypeError("a ranking is read a slice at a time")
+        start, stop, step = item.indices(self._count)
+        if step != 1:
+            return self.found.ranked(self.rows)[item]
+        return self.found.ranked(self.rows, limit=max(stop, 0))[start:stop]
 
 
 @dataclass(frozen=True)

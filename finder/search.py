@@ -101,9 +101,11 @@ def run_search(
     profile = filterset.profile
     catalogue = index.current(version)
     found = catalogue.search(profile, today)
-    page = Paginator(found.results, PAGE_SIZE).get_page(page_number)
+    # Ranked only as far as the page and the near misses shown reach.
+    page = Paginator(found.result_ranking, PAGE_SIZE).get_page(page_number)
     page_ids = page.object_list.tolist()
-    near_ids = found.near_misses[:NEAR_MISSES_SHOWN].tolist()
+    near_misses = found.near_miss_ranking
+    near_ids = near_misses[:NEAR_MISSES_SHOWN].tolist()
     shown = catalogue.programmes(page_ids + near_ids)
     # (Every id comes from this index, which holds them all; the check is a guard.)
     page.object_list = [shown[pk] for pk in page_ids if pk in shown]
@@ -113,7 +115,7 @@ def run_search(
         page=page,
         results=[_explained(catalogue, p, profile, today) for p in page.object_list],
         near_misses=[_explained(catalogue, p, profile, today) for p in near_list],
-        near_miss_count=len(found.near_misses),
+        near_miss_count=len(near_misses),
         found=found,
     )
 

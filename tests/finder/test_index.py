@@ -95,6 +95,28 @@ def test_index_agrees_with_for_finder_on_many_profiles(generated) -> None:
     assert checked > 1000
 
 
+def test_rankings_read_in_part_are_the_start_of_the_whole_ranking(generated) -> None:
+    # A page of results and the near misses shown are ranked only as far as they
+    # reach (``Ranking``): the same ids, in the same order, as ranking every row, ties
+    # in fit, eligible and possible rows, and slices beyond the end included.
+    current = index.current(cache.catalogue_version())
+    compared = 0
+    for query in [*make_profiles(40, seed=12), "", "include_closed=1", "q=growth"]:
+        found = current.search(_filterset(query).profile, TODAY)
+        for ranking, whole in (
+            (found.result_ranking, found.results),
+            (found.near_miss_ranking, found.near_misses),
+        ):
+            assert len(ranking) == len(whole), query
+            for start, stop in ((0, 0), (0, 1), (0, 10), (0, 20), (20, 40), (5, 500), (0, None)):
+                assert ranking[start:stop].tolist() == whole[start:stop].tolist(), query
+            assert ranking[::2].tolist() == whole[::2].tolist(), query
+            compared += len(whole)
+    assert compared > 1000
+    with pytest.raises(TypeError, match="a slice at a time"):
+        found.result_ranking[0]
+
+
 def test_index_follows_the_date(generated) -> None:
     """Status depends on the day: a programme closing today is still listed, and gone
     tomorrow. The index holds dates, not today's answer."""
