@@ -301,6 +301,14 @@ class BusinessProfile:
             turnover_3y_ago=self.turnover_3y_ago,
         )
 
+    @cached_property
+    def chosen_answers(self) -> dict[Criterion, tuple]:
+        """For each criterion in ``CHOSEN_ANSWERS``, the answers it reads, as a key."""
+        return {
+            criterion: (criterion, *(getattr(self, name) for name in names))
+            for criterion, names in CHOSEN_ANSWERS.items()
+        }
+
     @property
     def place_words(self) -> str:
         return self.location_name or _humanise(self.location or "")
@@ -482,6 +490,19 @@ class ProgrammeRules:
     def search_text(self) -> str:
         """The text the words searched for are looked for in, casefolded."""
         return f"{self.name} {self.summary} {self.description}".casefold()
+
+    def reason(self, criterion: Criterion, profile: BusinessProfile) -> Reason | None:
+        """``criterion``'s reason for ``profile``. Kept per answers read for a criterion
+        whose answers are chosen from a list (``CHOSEN_ANSWERS``): a search explains the
+        same programme to many businesses in the same place, sector or stage."""
+        key = profile.chosen_answers.get(criterion)
+        if key is None:
+            return criterion(rules=self, profile=profile)
+        known = self.__dict__.setdefault("_reasons", {})
+        reason = known.get(key, _UNKEPT)
+        if reason is _UNKEPT:
+            reason = known[key] = criterion(rules=self, profile=profile)
+        return reason
 
     def closest_place(self, within: frozenset[str]) -> PlaceRule | None:
         """The most local of the programme's places among ``within`` (a business's place
@@ -718,6 +739,22 @@ CRITERIA: tuple[Criterion, ...] = (
 )
 
 
+#: The criteria whose reason depends only on answers chosen from a list (a place and the
+#: places containing it, a sector, a stage, with their names) or on none, with the
+#: profile's fields each reads: few distinct answers exist, so each programme's rules
+#: keep these reasons (``ProgrammeRules.reason``). A criterion reading anything else
+#: must not be listed.
+CHOSEN_ANSWERS: dict[Criterion, tuple[str, ...]] = {
+    geography: ("location", "location_within", "location_name"),
+    sector: ("sector", "sector_name"),
+    stage: ("stage", "stage_name"),
+    audience: (),
+}
+
+# A reason not yet worked out (a criterion may have none: None is kept too).
+_UNKEPT = object()
+
+
 # --- The match -----------------------------------------------------------------------
 
 
@@ -804,9 +841,7 @@ def evaluate(*, rules: ProgrammeRules, profile: BusinessProfile) -> Match:
     for each criterion the programme restricts (geography always).
     """
     reasons = [
-        reason
-        for criterion in CRITERIA
-        if (reason := criterion(rules=rules, profile=profile)) is not None
+        reason for criterion in CRITERIA if (reason := rules.reason(criterion, profile)) is not None
     ]
     return Match(
         programme_slug=rules.slug,

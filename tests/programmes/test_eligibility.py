@@ -147,6 +147,41 @@ def test_geography_explains_one_rules_to_businesses_in_different_places():
         assert eligibility.fit_factors(rules=shared, profile=in_coventry)[0] == "Local to Coventry"
 
 
+def test_kept_reasons_are_each_business_own():
+    """One programme's rules keep the reasons of criteria whose answers come from a list
+    (``CHOSEN_ANSWERS``): every business is told what fresh rules would tell it, whatever
+    was explained before, down to the names its answers are shown by."""
+    fields = {
+        "places": (WEST_MIDLANDS, COVENTRY_PLACE, D2N2),
+        "sectors": (AUTOMOTIVE, AEROSPACE),
+        "stages": (ESTABLISHED,),
+        "audience": "women-leaders",
+        "employees_min": 10,
+    }
+    businesses = [
+        profile(**IN_COVENTRY, sector="aerospace", stage="established", employees=12),
+        # The same answers shown by other names, or without them.
+        profile(**{**IN_COVENTRY, "location_name": "City of Coventry"}, sector="aerospace"),
+        profile(
+            location="coventry", location_within=COVENTRY, sector_name="Aero", sector="aerospace"
+        ),
+        profile(location="derby", location_within=frozenset({"derby", "d2n2"}), stage="start-up"),
+        profile(location="derby", location_name="Derby", stage="start-up", stage_name="Start-up"),
+        profile(location="leeds", location_within=frozenset({"leeds"}), sector="automotive"),
+        profile(employees=3),
+        profile(),
+    ]
+    shared = rules(**fields)
+
+    for _ in range(2):
+        for business in businesses:
+            kept = evaluate(rules=shared, profile=business)
+            assert kept == evaluate(rules=rules(**fields), profile=business), business
+    # Kept: one per criterion and distinct answers, no more.
+    # (7 places as named, 4 sectors as named, 4 stages as named, 1 audience.)
+    assert len(shared.__dict__["_reasons"]) == 7 + 4 + 4 + 1
+
+
 @pytest.mark.parametrize(
     ("sectors", "answer", "outcome", "text"),
     [
