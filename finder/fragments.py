@@ -218,6 +218,14 @@ class PageHoles:
     def fill(self, html: str) -> str:
         return self.holes.fill(html, self.values)
 
+    def fill_between(self, before: str, html: str, after: str) -> str:
+        """``fill(html)`` between two pieces of finished markup (a kept frame around it),
+        joined once."""
+        out = [before]
+        self.holes._fill_into(out, html, self.values, set())
+        out.append(after)
+        return "".join(out)
+
 
 def defer(context, html: SafeString) -> SafeString:
     """``html`` put off until the page is filled, if the template's context has its

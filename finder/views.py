@@ -3,6 +3,8 @@ FilterSet; bad input answers 400 with every problem named, never a different sea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -66,8 +68,38 @@ def home(request: HttpRequest) -> HttpResponse:
         catalogue_state=fragments.CatalogueState(version=version, today=today),
         page_holes=page,
     )
-    html = page.fill(render_to_string("finder/home.html", context, request))
-    return cache.put(key, HttpResponse(html))
+    # The content of the page, put into the page around it (``_frame``): the same for
+    # every search that finds as many programmes.
+    content = render_to_string("finder/_content.html", context, request)
+    before, after = _frame(request, search.count)
+    return cache.put(key, HttpResponse(page.fill_between(before, content, after)))
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What the page around a search's content shows of it (``finder/_frame.html``):
+    the number found, in its title."""
+
+    count: int
+
+
+def _frame(request: HttpRequest, count: int) -> tuple[str, str]:
+    """``finder/home.html`` for a valid search that found ``count`` programmes, around
+    its content, as two pieces of markup; rendered once per path (the header marks the
+    page's section) and count, and kept (``finder.fragments``)."""
+    key = ("finder-frame", request.path, count)
+    frame = fragments.store.get(key)
+    if frame is None:
+        marker = HOLES.marker("content")
+        context = {"search": _Found(count), "content": marker}
+        before, found, after = render_to_string("finder/_frame.html", context, request).partition(
+            marker
+        )
+        if not found or marker in after:
+            raise fragments.HoleError("finder/_frame.html must print its content once")
+        frame = (before, after)
+        fragments.store.put(key, frame)
+    return frame
 
 
 def _page_query(query: QueryDict) -> str:

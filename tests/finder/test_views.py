@@ -4,6 +4,7 @@ input, the JSON contract, and a query count that holds whatever the number of re
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 import pytest
 from django.http import QueryDict
@@ -335,3 +336,41 @@ def test_home_results_page_text_stays_within_latin_1(client, catalogue) -> None:
     assert "found &ndash; Find support" in html
     assert "like &ldquo;battery&rdquo;" in html
     assert max(map(ord, html)) <= 0xFF
+
+
+def test_home_search_page_is_home_html_whole(client, catalogue) -> None:
+    """A valid search's page is its content put into a kept frame of the page around it
+    (views._frame): byte for byte the page home.html renders in one go, for searches
+    finding none, one and several programmes, and again with the frames kept."""
+    from django.template.loader import render_to_string
+
+    from finder import fragments, views
+
+    queries = [
+        {"location": "coventry", "funding": "3000000", "employees": "25"},  # 1 found
+        {"location": "coventry"},  # several
+        {"location": "ashfield", "sector": "manufacturing", "q": "nothing-like-it"},  # none
+        {"location": "birmingham", "employees": "25"},
+    ]
+    counts = set()
+    for _ in range(2):
+        for query in queries:
+            cache.clear()  # the page made again, not the answer kept
+            with mock.patch.object(
+                views, "render_to_string", wraps=views.render_to_string
+            ) as rendered:
+                response = client.get(HOME, query)
+            assert response.status_code == 200
+            # The content as the view rendered it, with what it was rendered from.
+            ((context, request),) = [
+                call.args[1:]
+                for call in rendered.call_args_list
+                if call.args[0] == "finder/_content.html"
+            ]
+            whole = render_to_string("finder/home.html", context, request)
+
+            assert response.content.decode() == context["page_holes"].fill(whole), query
+            counts.add(context["search"].count)
+    assert len(counts) >= 3
+    frames = [key for key in fragments.store._entries if key[0] == "finder-frame"]
+    assert sorted(key[2] for key in frames) == sorted(counts)
