@@ -145,13 +145,20 @@ class Holes:
             raise HoleError(f"{self.name} hole key {key!r} must be letters, digits and hyphens")
         return mark_safe(f"{self.prefix}{key}-->")
 
-    def fill(self, html: str, values: Mapping[str, int | str | Deferred]) -> str:
+    def fill(
+        self,
+        html: str,
+        values: Mapping[str, int | str | Deferred],
+        around: tuple[str, str] = ("", ""),
+    ) -> str:
         """``html`` with each marker replaced by the value under its key: every marker
         must have one (a value may go unused: the page may not show it). Numbers go in
         as they are; markup put off (``Deferred``) goes in with its own markers filled;
-        anything else is escaped unless marked safe."""
-        out: list[str] = []
+        anything else is escaped unless marked safe. ``around`` is finished markup to
+        put before and after (a kept frame), joined with the rest in one go."""
+        out = [around[0]]
         self._fill_into(out, html, values, set())
+        out.append(around[1])
         return "".join(out)
 
     def _fill_into(
@@ -215,16 +222,8 @@ class PageHoles:
         self.values[key] = Deferred(html)
         return self.holes.marker(key)
 
-    def fill(self, html: str) -> str:
-        return self.holes.fill(html, self.values)
-
-    def fill_between(self, before: str, html: str, after: str) -> str:
-        """``fill(html)`` between two pieces of finished markup (a kept frame around it),
-        joined once."""
-        out = [before]
-        self.holes._fill_into(out, html, self.values, set())
-        out.append(after)
-        return "".join(out)
+    def fill(self, html: str, around: tuple[str, str] = ("", "")) -> str:
+        return self.holes.fill(html, self.values, around)
 
 
 def defer(context, html: SafeString) -> SafeString:

@@ -71,8 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
     # The content of the page, put into the page around it (``_frame``): the same for
     # every search that finds as many programmes.
     content = render_to_string("finder/_content.html", context, request)
-    before, after = _frame(request, search.count)
-    return cache.put(key, HttpResponse(page.fill_between(before, content, after)))
+    return cache.put(key, HttpResponse(page.fill(content, around=_frame(request, search.count))))
 
 
 @dataclass(frozen=True)
