@@ -150,12 +150,12 @@ class Found:
     @cached_property
     def results(self) -> np.ndarray:
         """Programme ids of the main list (eligible or possible), in ranking order."""
-        return self.ranked(self.matches & self.offering)
+        return self.result_ranking[:]
 
     @cached_property
     def near_misses(self) -> np.ndarray:
         """Programme ids failing exactly one criterion, in ranking order."""
-        return self.ranked(self.kept & (self.failures == 1) & self.offering)
+        return self.near_miss_ranking[:]
 
     @property
     def result_ranking(self) -> Ranking:
