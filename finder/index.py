@@ -62,6 +62,11 @@ NEVER = datetime.date.max.toordinal()
 
 # How many text searches each index keeps the answers to (oldest forgotten first).
 TEXT_SEARCHES_KEPT = 64
+# How many answers' columns (``CatalogueIndex._kept``) each index keeps.
+ANSWERS_KEPT = 512
+# Whole fit points, kept per answer: the most any answer gives fits (all the kinds of
+# support, FIT_SUPPORT each), in half the memory of the float they are added to.
+POINTS = np.int32
 # How many programmes, read with their details for a page of results, each index keeps
 # (least recently shown forgotten first).
 PROGRAMMES_KEPT = 4_000
@@ -259,9 +264,8 @@ class CatalogueIndex:
     support: Links
     # Text searches answered, by words searched for (see _text_columns).
     _texts: dict = field(default_factory=dict, repr=False, compare=False)
-    # Per place answered: the programmes serving it and how local each is to it (see
-    # _serving); few places exist, so each is worked out once.
-    _places: dict = field(default_factory=dict, repr=False, compare=False)
+    # What each answer chosen from a list decides, and each day (see ``search``).
+    _answers: dict = field(default_factory=dict, repr=False, compare=False)
     # Programmes shown, with their details, by id (see programmes()).
     _shown: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
     # Guards both memories: a threaded server (runserver) searches from several threads.
@@ -272,79 +276,179 @@ class CatalogueIndex:
         return len(self.ids)
 
     def search(self, profile: BusinessProfile, today: datetime.date) -> Found:
-        """Decide every criterion for every programme."""
-        size = self.size
-        failures = np.zeros(size, dtype=np.int64)
-        unknown = np.zeros(size, dtype=bool)
+        """Decide every criterion for every programme.
 
-        def ranged(value, low, high) -> None:
-            nonlocal failures, unknown
-            if value is None:
-                unknown = unknown | (low != NO_MINIMUM) | (high != NO_MAXIMUM)
-            else:
-                failures += (low > value) | (high < value)
-
-        def linked(answer, links: Links, fits: np.ndarray) -> None:
-            nonlocal failures, unknown
-            if answer:
-                failures += links.any & ~fits
-            else:
-                unknown = unknown | links.any
-
-        # Geography: a programme naming no places is unknown, answer or not.
-        places = self.places
+        What an answer chosen from a list decides — a place, a sector, a stage, the kinds
+        of support wanted — is the same for every business giving it, and so is what
+        the questions left unanswered make unknown, and what the day makes open: each is
+        worked out once and kept (``_kept``), so a search mostly adds up kept columns."""
+        failures = np.zeros(self.size, dtype=np.int8)  # at most one per criterion
+        fit = self._day(today).open_points.copy()
         if profile.location:
-            serving, place_rank = self._serving(profile.location_within)
-            failures += places.any & ~serving
-            unknown = unknown | ~places.any
-        else:
-            unknown = np.ones(size, dtype=bool)
-        linked(profile.sector, self.sectors, self.sectors.column(profile.sector))
-        linked(profile.stage, self.stages, self.stages.column(profile.stage))
-        ranged(profile.employees, self.employees_min, self.employees_max)
-        ranged(profile.turnover, self.turnover_min, self.turnover_max)
-        ranged(profile.funding, self.amount_min, self.amount_max)
+            place = self._place(profile.location_within)
+            failures += place.fails
+            fit += place.points
+        if profile.sector:
+            sector = self._sector(profile.sector)
+            failures += sector.fails
+            fit += sector.points
+        if profile.stage:
+            failures += self._stage(profile.stage).fails
+        for value, low, high in (
+            (profile.employees, self.employees_min, self.employees_max),
+            (profile.turnover, self.turnover_min, self.turnover_max),
+            (profile.funding, self.amount_min, self.amount_max),
+        ):
+            if value is not None:
+                failures += (low > value) | (high < value)
         scaleup = profile.scaleup.result
         if scaleup is False:
             failures += self.growth == GROWTH_CODES[GROWTH_SCALEUP]
-            unknown = unknown | (self.growth == GROWTH_CODES[GROWTH_POTENTIAL_SCALEUP])
-        elif scaleup is None:
-            unknown = unknown | (self.growth != 0)
-        unknown = unknown | ~self.audience_any
 
-        not_past = self.closes_on >= today.toordinal()
-        is_open = (self.status == STATUS_CODES[STATUS_OPEN]) & not_past
         kept = failures <= 1
         if not profile.include_closed:
-            kept &= (self.status <= STATUS_CODES[STATUS_OPENING_SOON]) & not_past
-
-        # Whole points first, then the text rank added once, as the database adds them.
-        points = is_open * FIT_OPEN
+            kept &= self._day(today).listed
         if profile.support:
-            wanted = self.support.count_of(profile.support)
-            points = points + wanted * FIT_SUPPORT
-            offering = wanted > 0
+            support = self._support(profile.support)
+            offering = support.offering
+            fit += support.points
         else:
-            offering = np.ones(size, dtype=bool)
-        if profile.sector:
-            own = self.sectors.column(profile.sector)
-            cluster = self.cluster_sectors.column(profile.sector)
-            points = points + np.where(own, FIT_SECTOR, np.where(cluster, FIT_CLUSTER, 0))
-        if profile.location:
-            points = points + place_rank * FIT_PLACE
-        fit = points.astype(float)
+            offering = self._everything
+        # The text rank added last, to whole points, as the database adds them.
         if profile.q.split():
             matching, text = self._text_columns(profile.q)
             kept &= matching
-            fit = fit + text
+            fit += text
+        unanswered = (
+            bool(profile.location),
+            bool(profile.sector),
+            bool(profile.stage),
+            profile.employees is None,
+            profile.turnover is None,
+            profile.funding is None,
+            scaleup,
+        )
         return Found(
             index=self,
             failures=failures,
             kept=kept,
             offering=offering,
-            has_unknowns=unknown,
+            has_unknowns=self._unknown(unanswered),
             fit_score=fit,
         )
+
+    # What one answer, or the day, decides for every programme: kept per answer (a few
+    # hundred places, sectors and stages at most; sets of support chosen from a short
+    # list) and per day. Never changed once made: a search adds them into its own.
+
+    def _kept(self, memory: dict, key, make):
+        known = memory.get(key)
+        if known is None:
+            known = make()
+            with self._memory:
+                if len(memory) >= ANSWERS_KEPT:
+                    memory.pop(next(iter(memory)), None)
+                memory[key] = known
+        return known
+
+    def _place(self, within: frozenset[str]) -> _Answer:
+        """For a business in the places ``within`` (its place and those containing it):
+        the programmes naming places, none of them among ``within``, fail; the others
+        gain fit by how local the most local of their places among them is
+        (PLACE_KIND_RANK)."""
+
+        def make() -> _Answer:
+            places = self.places
+            columns = sorted(places.columns[slug] for slug in within if slug in places.columns)
+            if columns:
+                rank = (places.table[:, columns] * self.place_rank[columns]).max(axis=1)
+            else:
+                rank = np.zeros(self.size, dtype=np.int64)
+            return _Answer(
+                fails=places.any & ~places.any_of(within), points=(rank * FIT_PLACE).astype(POINTS)
+            )
+
+        return self._kept(self._answers, ("place", within), make)
+
+    def _sector(self, slug: str) -> _Answer:
+        """Programmes naming sectors fail unless one is ``slug``; fit for the sector
+        itself, or for a cluster covering it."""
+
+        def make() -> _Answer:
+            own = self.sectors.column(slug)
+            cluster = self.cluster_sectors.column(slug)
+            return _Answer(
+                fails=self.sectors.any & ~own,
+                points=np.where(own, FIT_SECTOR, np.where(cluster, FIT_CLUSTER, 0)).astype(POINTS),
+            )
+
+        return self._kept(self._answers, ("sector", slug), make)
+
+    def _stage(self, slug: str) -> _Answer:
+        def make() -> _Answer:
+            return _Answer(fails=self.stages.any & ~self.stages.column(slug))
+
+        return self._kept(self._answers, ("stage", slug), make)
+
+    def _support(self, wanted: frozenset[str]) -> _Support:
+        """The programmes offering any of the kinds of support ``wanted``, with fit
+        for each they offer."""
+
+        def make() -> _Support:
+            count = self.support.count_of(wanted)
+            return _Support(offering=count > 0, points=(count * FIT_SUPPORT).astype(POINTS))
+
+        return self._kept(self._answers, ("support", wanted), make)
+
+    def _day(self, today: datetime.date) -> _Day:
+        """Which programmes are listed on ``today`` without asking for closed ones (open
+        or opening soon, not past their closing date), and the fit of those open."""
+
+        def make() -> _Day:
+            not_past = self.closes_on >= today.toordinal()
+            is_open = (self.status == STATUS_CODES[STATUS_OPEN]) & not_past
+            return _Day(
+                listed=(self.status <= STATUS_CODES[STATUS_OPENING_SOON]) & not_past,
+                open_points=(is_open * FIT_OPEN).astype(float),
+            )
+
+        return self._kept(self._answers, ("day", today), make)
+
+    def _unknown(self, unanswered: tuple) -> np.ndarray:
+        """The programmes with a criterion unknown for a business that answered
+        ``unanswered`` says it did (place, sector, stage; employees, turnover and
+        funding left blank; the scaleup test's result): the same for every business
+        answering alike."""
+
+        def make() -> np.ndarray:
+            located, sector, stage, *blank, scaleup = unanswered
+            # Geography: a programme naming no places is unknown, answer or not.
+            if not located:
+                return np.ones(self.size, dtype=bool)
+            unknown = ~self.places.any | ~self.audience_any
+            if not sector:
+                unknown |= self.sectors.any
+            if not stage:
+                unknown |= self.stages.any
+            ranges = (
+                (self.employees_min, self.employees_max),
+                (self.turnover_min, self.turnover_max),
+                (self.amount_min, self.amount_max),
+            )
+            for missing, (low, high) in zip(blank, ranges, strict=True):
+                if missing:
+                    unknown |= (low != NO_MINIMUM) | (high != NO_MAXIMUM)
+            if scaleup is False:
+                unknown |= self.growth == GROWTH_CODES[GROWTH_POTENTIAL_SCALEUP]
+            elif scaleup is None:
+                unknown |= self.growth != 0
+            return unknown
+
+        return self._kept(self._answers, ("unknown", unanswered), make)
+
+    @cached_property
+    def _everything(self) -> np.ndarray:
+        return np.ones(self.size, dtype=bool)
 
     def programmes(self, ids: list[int]) -> dict[int, Programme]:
         """The programmes with these ids, with everything explaining a match and a
@@ -469,26 +573,6 @@ class CatalogueIndex:
             self._texts[q] = (matching, text)
         return matching, text
 
-    def _serving(self, within: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
-        """For a business in the places ``within`` (its place and those containing it):
-        which programmes serve one of them, and per programme the most local of its
-        places among them by PLACE_KIND_RANK (0 when none). The same for every business
-        in the same place, so kept per place: there are a few hundred places at most."""
-        known = self._places.get(within)
-        if known is not None:
-            return known
-        serving = self.places.any_of(within)
-        columns = sorted(
-            self.places.columns[slug] for slug in within if slug in self.places.columns
-        )
-        if columns:
-            rank = (self.places.table[:, columns] * self.place_rank[columns]).max(axis=1)
-        else:
-            rank = np.zeros(self.size, dtype=np.int64)
-        with self._memory:
-            self._places[within] = (serving, rank)
-        return serving, rank
-
     @cached_property
     def _row_of_id(self) -> dict[int, int]:
         return {int(pk): row for row, pk in enumerate(self.ids)}
@@ -583,6 +667,27 @@ def _listing(model, rows: list):
 @functools.cache
 def _empty_query(model):
     return model._default_manager.none().query
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What one answer decides for every programme: whether it fails the criterion,
+    and the fit it adds."""
+
+    fails: np.ndarray  # bool
+    points: np.ndarray | None = None  # POINTS
+
+
+@dataclass(frozen=True)
+class _Support:
+    offering: np.ndarray  # bool
+    points: np.ndarray  # POINTS
+
+
+@dataclass(frozen=True)
+class _Day:
+    listed: np.ndarray  # bool: open or opening soon, and not past its closing date
+    open_points: np.ndarray  # FIT_OPEN for those open, as float
 
 
 @dataclass
