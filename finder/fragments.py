@@ -24,6 +24,7 @@ depends on, named in the template beside the fragment (``{% fragment %}``, in
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 import secrets
 import threading
@@ -283,7 +284,18 @@ def field_state(field: BoundField) -> Hashable | None:
         freeze(list(field.form.errors.get(field.name, ()))),
         freeze(field.value()),
         freeze(widget.attrs),
-        freeze(field.build_widget_attrs({})),
+        # What ``BoundField.build_widget_attrs`` adds to them besides: "required" (when
+        # the field, the form and the widget for this initial value all ask for it),
+        # "disabled", and from the hint, errors and ids above, "aria-invalid" and
+        # "aria-describedby" (which a widget drawn as a fieldset leaves to its legend).
+        # Its inputs, not its output: making the attributes costs more than the rest of
+        # the state together.
+        field.field.required
+        and field.form.use_required_attribute
+        and widget.use_required_attribute(field.initial),
+        field.field.disabled,
+        widget.is_hidden,
+        widget.use_fieldset,
         _choices_state(widget),
         widget.is_localized,
         field.field.show_hidden_initial,
@@ -416,18 +428,45 @@ def _freeze_nested(value: object) -> Hashable:
     return freeze(value)
 
 
-def _field_names(item: object) -> list[str]:
+def _field_names(item: object) -> tuple[str, ...]:
     if isinstance(item, str):
-        return [item]
+        return (item,)
     if hasattr(item, "get_field_names"):
-        return [pointer.name for pointer in item.get_field_names()]
-    return []
+        return tuple(pointer.name for pointer in item.get_field_names())
+    return ()
 
 
-# Layout items, by identity. A form that builds its layout once
-# (``filters.finder_layout``) has its settings frozen once; items are not changed once
-# built.
-_layout_state = FrozenByIdentity(lambda item: _freeze_layout(item), kept=256)
+class Interned:
+    """Small numbers standing for frozen values in keys: equal values get the same
+    number, made once. A key holding one is hashed and compared as quickly as a number,
+    however deep the value it stands for. Bounded: after ``kept`` values it starts
+    afresh, with numbers never given before, so a number never comes to stand for
+    another value."""
+
+    def __init__(self, kept: int) -> None:
+        self.kept = kept
+        self._numbers: dict[Hashable, int] = {}
+        self._serial = itertools.count()
+        self._lock = threading.Lock()
+
+    def __call__(self, value: Hashable) -> int:
+        number = self._numbers.get(value)
+        if number is None:
+            with self._lock:
+                if len(self._numbers) >= self.kept:
+                    self._numbers.clear()
+                number = self._numbers.setdefault(value, next(self._serial))
+        return number
+
+
+# The numbers standing for frozen parts of keys (layout settings, context values).
+interned = Interned(kept=4096)
+
+# Layout items, by identity: the number standing for their settings frozen, and the
+# fields they render. A form that builds its layout once (``filters.finder_layout``)
+# has them worked out once; items are not changed once built.
+_layout_state = FrozenByIdentity(lambda item: interned(_freeze_layout(item)), kept=256)
+_layout_fields = FrozenByIdentity(_field_names, kept=256)
 
 
 class LayoutRender:
@@ -442,7 +481,7 @@ class LayoutRender:
 
     def pack_context(self, context) -> Hashable:
         if self._context is not context:
-            self._frozen = context_state(context, PACK_CONTEXT)
+            self._frozen = interned(context_state(context, PACK_CONTEXT))
             self._context = context
         return self._frozen
 
@@ -462,7 +501,7 @@ class CachedLayoutItem:
         """The item's key in the store; raises Uncacheable (or KeyError, TypeError) for
         an item that cannot be kept."""
         states = []
-        for name in _field_names(self.item):
+        for name in _layout_fields(self.item):
             state = field_state(form[name])
             if state is None:
                 raise Uncacheable(name)
@@ -501,7 +540,7 @@ class CachedLayoutItem:
                 form.rendered_fields.add(name)
             return html
         html = render_field(self.item, form, context, template_pack=template_pack, **kwargs)
-        names = _field_names(self.item)
+        names = _layout_fields(self.item)
         effects = tuple((name, dict(form.fields[name].widget.attrs)) for name in names)
         store.put(key, (html, effects))
         return html

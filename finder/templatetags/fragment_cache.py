@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+from collections.abc import Hashable
 
 from crispy_forms.layout import Layout
 from crispy_forms.templatetags.crispy_forms_tags import CrispyFormNode
@@ -163,7 +164,9 @@ class CachedCrispyNode(CrispyFormNode):
         ):
             return None
         template_pack = getattr(helper, "template_pack", None) or self.template_pack
-        response = self._settings(helper, template_pack, context)
+        response, settings = self._settings(helper, template_pack, context)
+        if settings is None:
+            return None
         if response["form_method"].lower() == "post" and not response["disable_csrf"]:
             return None
         node_context = context.__copy__()
@@ -174,9 +177,7 @@ class CachedCrispyNode(CrispyFormNode):
         try:
             frame_key = (
                 "crispy-form",
-                # Without the CSRF token, which a GET form does not print: reading it
-                # would make one, and a cookie with it.
-                fragments.freeze({k: v for k, v in response.items() if k != "csrf_token"}),
+                settings,
                 fragments.context_state(context, FRAME_CONTEXT),
                 str(form.media) if response["include_media"] else None,
                 form.is_multipart(),
@@ -203,10 +204,12 @@ class CachedCrispyNode(CrispyFormNode):
         # crispy takes out the spaces between tags over the whole form, fields included.
         return remove_spaces(frame[0] + form.form_html + frame[1])
 
-    def _settings(self, helper, template_pack: str, context: Context) -> dict:
+    def _settings(self, helper, template_pack: str, context: Context) -> tuple[dict, Hashable]:
         """``get_response_dict``: crispy's settings for the form, made from the helper's
         attributes alone (and the CSRF token in the context), so kept for each set of
-        them. Copied on the way out: a context is made from it."""
+        them; and the settings frozen, for the key of the form's frame, without the CSRF
+        token, which a GET form does not print (reading it would make one, and a cookie
+        with it). Copied on the way out: a context is made from the settings."""
         try:
             key = (
                 "crispy-settings",
@@ -220,15 +223,17 @@ class CachedCrispyNode(CrispyFormNode):
             )
             hash(key)
         except (fragments.Uncacheable, TypeError):
-            return self.get_response_dict(helper, context, False)
+            response = self.get_response_dict(helper, context, False)
+            return response, _frozen_settings(response)
         known = fragments.store.get(key)
         if known is None:
-            known = self.get_response_dict(helper, Context(), False)
+            response = self.get_response_dict(helper, Context(), False)
+            known = (response, _frozen_settings(response))
             fragments.store.put(key, known)
-        response = dict(known)
+        response = dict(known[0])
         if "csrf_token" in context:
             response["csrf_token"] = context["csrf_token"]
-        return response
+        return response, known[1]
 
     def _frame(self, context: Context, form, helper) -> tuple[str, ...]:
         """The form as crispy renders it with a marker for the fields, split there (in
@@ -239,6 +244,17 @@ class CachedCrispyNode(CrispyFormNode):
             return tuple(super().render(context).split(_Hole.marker))
         finally:
             helper.layout = layout
+
+
+def _frozen_settings(response: dict) -> Hashable | None:
+    """crispy's settings for a form (``get_response_dict``) frozen, but for the CSRF
+    token, as a number (``fragments.interned``); None if one cannot be frozen."""
+    try:
+        return fragments.interned(
+            fragments.freeze({k: v for k, v in response.items() if k != "csrf_token"})
+        )
+    except fragments.Uncacheable:
+        return None
 
 
 @register.tag

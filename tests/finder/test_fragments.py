@@ -257,6 +257,58 @@ def test_freeze_tells_apart_values_that_render_differently() -> None:
     assert fragments.freeze([("a", "b")]) != fragments.freeze([("a", SafeString("b"))])
 
 
+def test_field_state_tells_apart_fields_whose_widgets_get_other_attributes() -> None:
+    # ``field_state`` keys on what ``build_widget_attrs`` reads rather than on what it
+    # makes: wherever the attributes it adds differ, so must the states. One field name
+    # throughout, so that only the field's settings and the form's tell them apart.
+    from django import forms
+
+    choices = [("", "Choose"), ("a", "A")]
+    fields = [
+        lambda: forms.CharField(required=False),
+        lambda: forms.CharField(),
+        lambda: forms.CharField(required=False, disabled=True),
+        lambda: forms.CharField(required=False, help_text="A hint."),
+        lambda: forms.CharField(
+            help_text="A hint.", widget=forms.TextInput({"aria-describedby": "x"})
+        ),
+        lambda: forms.ChoiceField(choices=choices),
+        lambda: forms.ChoiceField(choices=choices[1:]),
+        lambda: forms.ChoiceField(choices=choices[1:], widget=forms.RadioSelect),
+        lambda: forms.MultipleChoiceField(choices=choices[1:], widget=forms.CheckboxSelectMultiple),
+    ]
+    seen: dict = {}
+    for make in fields:
+        for required_attribute in (True, False):
+            for data in (None, {"answer": ""}, {"answer": "a"}):
+                for auto_id in ("id_%s", False):
+                    form_class = type(
+                        "Answer",
+                        (forms.Form,),
+                        {"answer": make(), "use_required_attribute": required_attribute},
+                    )
+                    field = form_class(data, auto_id=auto_id)["answer"]
+                    state = fragments.field_state(field)
+                    attrs = field.build_widget_attrs({})
+                    assert seen.setdefault(state, attrs) == attrs, (state, attrs)
+    # Required, disabled, described, invalid, with and without ids: each made its own.
+    assert len({frozenset(attrs.items()) for attrs in seen.values()}) >= 6
+
+
+def test_interned_numbers_stand_for_equal_values_and_never_for_another() -> None:
+    interned = fragments.Interned(kept=2)
+    first = interned(("a", ("b",)))
+
+    assert interned(("a", ("b",))) == first
+    assert interned("c") != first
+    # Starting afresh once full: the same value may get a new number, but no number
+    # given before stands for another value.
+    given = {first: ("a", ("b",)), interned("c"): "c"}
+    for value in ["d", "e", ("a", ("b",)), "c"]:
+        number = interned(value)
+        assert given.setdefault(number, value) == value
+
+
 def test_store_forgets_the_least_recently_used_and_the_old() -> None:
     clock = [100.0]
     store = fragments.FragmentStore(max_entries=2, max_age=60)
