@@ -285,7 +285,7 @@ class BusinessProfile:
         object.__setattr__(self, "support", frozenset(self.support))
         object.__setattr__(self, "q", (self.q or "").strip())
 
-    @property
+    @cached_property
     def scaleup(self) -> ScaleupTest:
         """Whether the business is a scaleup by the OECD measure, from its figures.
 
@@ -308,6 +308,32 @@ class BusinessProfile:
             criterion: (criterion, *(getattr(self, name) for name in names))
             for criterion, names in CHOSEN_ANSWERS.items()
         }
+
+    @cached_property
+    def fit_answers(self) -> tuple:
+        """The answers the ranking factors read, but for the words searched for, as a
+        key (``ProgrammeRules.answers_fit``)."""
+        return (self.support, self.sector, self.location_within)
+
+    # The answers in words, worked out once per business (a search explains some thirty
+    # programmes to it).
+
+    @cached_property
+    def employees_words(self) -> str:
+        return "" if self.employees is None else format_count(self.employees)
+
+    @cached_property
+    def turnover_words(self) -> str:
+        return "" if self.turnover is None else format_money(self.turnover)
+
+    @cached_property
+    def funding_words(self) -> str:
+        return "" if self.funding is None else format_money(self.funding)
+
+    @cached_property
+    def search_words(self) -> tuple[tuple[str, str], ...]:
+        """The words searched for, each as typed and casefolded."""
+        return tuple((word, word.casefold()) for word in self.q.split())
 
     @property
     def place_words(self) -> str:
@@ -504,6 +530,19 @@ class ProgrammeRules:
             reason = known[key] = criterion(rules=self, profile=profile)
         return reason
 
+    def answers_fit(self, profile: BusinessProfile) -> tuple[str, ...]:
+        """The ranking factors ``profile``'s answers chosen from a list decide (all but
+        the words searched for). Kept per those answers, ``FIT_KEPT`` at most: a search
+        explains the same programme to many businesses asking alike."""
+        key = profile.fit_answers
+        known = self.__dict__.setdefault("_fit", {})
+        fit = known.get(key)
+        if fit is None:
+            if len(known) >= FIT_KEPT:
+                known.clear()
+            fit = known[key] = _answers_fit(self, profile)
+        return fit
+
     def closest_place(self, within: frozenset[str]) -> PlaceRule | None:
         """The most local of the programme's places among ``within`` (a business's place
         and those containing it), or None. Kept per ``within``: one per place at most."""
@@ -628,9 +667,7 @@ def employees(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | No
     return Reason(
         criterion="employees",
         outcome=Outcome.MET if met else Outcome.UNMET,
-        text=(
-            f"For businesses with {wanted} employees; you have {format_count(profile.employees)}."
-        ),
+        text=(f"For businesses with {wanted} employees; you have {profile.employees_words}."),
     )
 
 
@@ -652,9 +689,7 @@ def turnover(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | Non
     return Reason(
         criterion="turnover",
         outcome=Outcome.MET if met else Outcome.UNMET,
-        text=(
-            f"For businesses with turnover of {wanted}; yours is {format_money(profile.turnover)}."
-        ),
+        text=(f"For businesses with turnover of {wanted}; yours is {profile.turnover_words}."),
     )
 
 
@@ -718,9 +753,7 @@ def funding(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None
     return Reason(
         criterion="funding",
         outcome=Outcome.MET if met else Outcome.UNMET,
-        text=(
-            f"Offers {offered} per business; you are looking for {format_money(profile.funding)}."
-        ),
+        text=(f"Offers {offered} per business; you are looking for {profile.funding_words}."),
     )
 
 
@@ -750,6 +783,9 @@ CHOSEN_ANSWERS: dict[Criterion, tuple[str, ...]] = {
     stage: ("stage", "stage_name"),
     audience: (),
 }
+
+# How many sets of answers each programme's rules keep the ranking factors for.
+FIT_KEPT = 64
 
 # A reason not yet worked out (a criterion may have none: None is kept too).
 _UNKEPT = object()
@@ -783,6 +819,17 @@ def fit_factors(*, rules: ProgrammeRules, profile: BusinessProfile) -> list[str]
     """Why this programme ranks where it does, in words, in ranking order: the support
     the user asked for, sector or cluster specificity, how local it is, open now, and
     the words searched for."""
+    fit = list(rules.answers_fit(profile))
+    if profile.search_words:
+        found = [word for word, folded in profile.search_words if folded in rules.search_text]
+        if found:
+            fit.append("Matches " + " ".join(f"“{word}”" for word in found))
+    return fit
+
+
+def _answers_fit(rules: ProgrammeRules, profile: BusinessProfile) -> tuple[str, ...]:
+    """``fit_factors`` but for the words searched for: what the answers chosen from a
+    list (``BusinessProfile.fit_answers``) and the programme's status decide."""
     fit: list[str] = []
 
     wanted = [term for term in rules.support_types if term.slug in profile.support]
@@ -806,13 +853,7 @@ def fit_factors(*, rules: ProgrammeRules, profile: BusinessProfile) -> list[str]
 
     if rules.status == STATUS_OPEN:
         fit.append("Open now")
-
-    words = profile.q.split()
-    if words:
-        found = [word for word in words if word.casefold() in rules.search_text]
-        if found:
-            fit.append("Matches " + " ".join(f"“{word}”" for word in found))
-    return fit
+    return tuple(fit)
 
 
 @dataclass(frozen=True, kw_only=True)

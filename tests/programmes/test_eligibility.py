@@ -182,6 +182,38 @@ def test_kept_reasons_are_each_business_own():
     assert len(shared.__dict__["_reasons"]) == 7 + 4 + 4 + 1
 
 
+def test_kept_ranking_factors_are_each_business_own():
+    """One programme's rules keep the ranking factors each set of answers chosen from a
+    list decides (``ProgrammeRules.answers_fit``): every business, whatever it asked
+    for, is told what fresh rules would tell it, words searched for included."""
+    fields = {
+        "places": (WEST_MIDLANDS, COVENTRY_PLACE),
+        "sectors": (AEROSPACE,),
+        "support_types": (EQUITY, MENTORING),
+        "summary": "Equity for growth",
+    }
+    businesses = [
+        profile(**IN_COVENTRY, sector="aerospace", support={"equity"}),
+        profile(**IN_COVENTRY, sector="aerospace", support={"equity", "mentoring"}),
+        profile(**IN_COVENTRY, sector="automotive", support={"equity"}),
+        profile(**IN_COVENTRY, support={"grant"}, q="growth"),
+        profile(**IN_COVENTRY, support={"grant"}, q="Equity export"),
+        profile(location="derby", location_within=frozenset({"derby", "d2n2"})),
+        profile(location="west-midlands", location_within=frozenset({"west-midlands"})),
+        profile(q="growth"),
+        profile(),
+    ]
+    shared = rules(**fields)
+
+    for _ in range(2):
+        for business in businesses:
+            kept = eligibility.fit_factors(rules=shared, profile=business)
+            assert kept == eligibility.fit_factors(rules=rules(**fields), profile=business)
+    # Kept once for each set of answers, the words searched for apart.
+    assert len(shared.__dict__["_fit"]) == len(businesses) - 2
+    assert eligibility.fit_factors(rules=shared, profile=businesses[4])[-1] == "Matches “Equity”"
+
+
 @pytest.mark.parametrize(
     ("sectors", "answer", "outcome", "text"),
     [
