@@ -3,12 +3,14 @@ FilterSet; bad input answers 400 with every problem named, never a different sea
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_safe
@@ -46,17 +48,18 @@ def home(request: HttpRequest) -> HttpResponse:
     request.GET = cache.canonical_query(request.GET, filterset.form.fields)
     today = timezone.localdate()
     version = cache.catalogue_version()
-    key = cache.html_key(request.GET, today, version)
+    key = cache.html_key(request.GET, today, version) if cache.enabled() else None
     cached = cache.get(key)
     if cached is not None:
         return cached
     search = run_search(filterset, request.GET.get("page"), version=version, today=today)
     # What only this search shows goes in after rendering (HOLES): the pieces of the
     # page around it are then the same for every search, and kept (finder.fragments).
+    query, page_query = _queries(request.GET)
     filled = {
         **_show_counts(filterset, search.support_counts),
-        "query": request.GET.urlencode(),
-        "page-query": _page_query(request.GET),
+        "query": query,
+        "page-query": page_query,
     }
     # The form and the result cards go in then too (``fragments.PageHoles``).
     page = fragments.PageHoles(HOLES, filled)
@@ -64,6 +67,7 @@ def home(request: HttpRequest) -> HttpResponse:
         search=search,
         query=HOLES.marker("query"),
         page_query=HOLES.marker("page-query"),
+        api_path=_path("finder:api-match"),
         today=today,
         catalogue_state=fragments.CatalogueState(version=version, today=today),
         page_holes=page,
@@ -101,13 +105,30 @@ def _frame(request: HttpRequest, count: int) -> tuple[str, str]:
     return frame
 
 
-def _page_query(query: QueryDict) -> str:
-    """The search's query without its page, ready for "page=N" to follow: what
-    ``{% querystring page=N %}`` gives for the canonical query, where page comes last."""
-    rest = query.copy()
-    rest.pop("page", None)
-    encoded = rest.urlencode()
-    return f"{encoded}&" if encoded else ""
+def _queries(query: QueryDict) -> tuple[str, str]:
+    """The search's query encoded, and the same without its page, ready for "page=N"
+    to follow (ending in "&" unless empty): what ``QueryDict.urlencode`` gives for the
+    canonical query, and ``{% querystring page=N %}`` for it, where page comes last.
+    Each parameter is encoded once, for both."""
+    encoding = query.encoding
+    search, pages = [], []
+    for name, values in query.lists():
+        pairs = pages if name == "page" else search
+        key = name.encode(encoding)
+        pairs.extend(urlencode({key: str(value).encode(encoding)}) for value in values)
+    rest = "&".join(search)
+    return "&".join(search + pages), f"{rest}&" if rest else ""
+
+
+@functools.lru_cache(maxsize=32)
+def _reversed(name: str, urlconf: str | None, prefix: str) -> str:
+    return reverse(name, urlconf=urlconf)
+
+
+def _path(name: str) -> str:
+    """``reverse(name)``, worked out once for each URLconf and script prefix (the
+    two things reversing reads besides the name)."""
+    return _reversed(name, get_urlconf(), get_script_prefix())
 
 
 # What the finder page shows of one search alone, put in once it is rendered: the facet
@@ -155,7 +176,11 @@ def api_match(request: HttpRequest) -> HttpResponse:
     page = request.GET.get("page")
     today = timezone.localdate()
     version = cache.catalogue_version()
-    key = cache.api_key(request, filterset.form.cleaned_data, page, today, version)
+    key = (
+        cache.api_key(request, filterset.form.cleaned_data, page, today, version)
+        if cache.enabled()
+        else None
+    )
     cached = cache.get(key)
     if cached is not None:
         return cached

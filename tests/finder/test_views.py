@@ -11,6 +11,8 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from finder import cache, index
+from finder.filters import FinderFilterSet
+from finder.views import _queries
 from tests.factories import (
     make_geography,
     make_programme,
@@ -374,3 +376,22 @@ def test_home_search_page_is_home_html_whole(client, catalogue) -> None:
     assert len(counts) >= 3
     frames = [key for key in fragments.store._entries if key[0] == "finder-frame"]
     assert sorted(key[2] for key in frames) == sorted(counts)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "page=2",
+        "location=coventry&page=3",
+        "q=caf%C3%A9+%26+bar%3D1&support=grant&support=equity&page=2&page=x",
+        "q=%E2%80%9Cbattery%E2%80%9D+%2B+%2F+%7E&employees=1%2C000",
+    ],
+)
+def test_queries_are_the_canonical_query_encoded_with_and_without_its_page(raw) -> None:
+    query = cache.canonical_query(QueryDict(raw), FinderFilterSet.base_filters)
+    without_page = query.copy()
+    without_page.pop("page", None)
+    rest = without_page.urlencode()
+
+    assert _queries(query) == (query.urlencode(), f"{rest}&" if rest else "")
