@@ -69,23 +69,48 @@ def support_choices() -> list[tuple[str, str]]:
     return list(vocabulary.current().support_types)
 
 
-class SharedChoicesMixin:
+def _shallow(thing):
+    """What ``copy.copy`` makes of a plain object (a new one of its class sharing its
+    attributes), made directly rather than through the copy protocol's general path."""
+    copied = object.__new__(type(thing))
+    copied.__dict__.update(thing.__dict__)
+    return copied
+
+
+class QuickCopyMixin:
+    """A form field copied quickly for each form.
+
+    Django deep-copies every field of a form, with its widget, for each request
+    (``Field.__deepcopy__``, ``Widget.__deepcopy__``); through the copy module that is
+    a large part of making the finder's form. This makes the same copy directly: the
+    field and its widget copied shallowly, with their own attributes, error messages
+    and validators. Only for fields and widgets that keep their state in their
+    ``__dict__`` and copy nothing else (the finder's own)."""
+
+    def __deepcopy__(self, memo):
+        result = _shallow(self)
+        memo[id(self)] = result
+        widget = _shallow(self.widget)
+        widget.attrs = self.widget.attrs.copy()
+        memo[id(self.widget)] = widget
+        result.widget = widget
+        result.error_messages = self.error_messages.copy()
+        result.validators = self.validators[:]
+        return result
+
+
+class SharedChoicesMixin(QuickCopyMixin):
     """A choice field whose copies share its list of choices.
 
     Django copies every field of a form for each request, choices included (a deep
     copy: 48 places in groups, on every search). The finder's choices are never changed
     in place — a new list is assigned when they change (``views._show_counts``) — so
-    sharing them is safe, and saves most of the cost of making the form. The widget
-    shares them too, so the fragment cache can recognise them (``fragments.field_state``)."""
+    sharing them is safe, and saves most of the cost of making the form: the quick copy
+    (``QuickCopyMixin``) shares the field's and the widget's choices as they are, so the
+    fragment cache can recognise them (``fragments.field_state``)."""
 
     # The choices' values as a set, with the choices it was made from (``fix_choices``).
     _valid_values: tuple[object, frozenset[str]] | None = None
-
-    def __deepcopy__(self, memo):
-        result = forms.Field.__deepcopy__(self, memo)
-        result._choices = self._choices
-        result.widget.choices = self.widget.choices
-        return result
 
     def remember_valid_values(self) -> None:
         """Keep the set of values a choice may have, for copies of this field to check
@@ -123,7 +148,7 @@ class VocabularyMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     field_class = VocabularyMultipleChoiceField
 
 
-class WholeNumberField(forms.Field):
+class WholeNumberField(QuickCopyMixin, forms.Field):
     """A count or an amount of pounds typed as text.
 
     A text input rather than type="number": a browser sends an empty value for text typed
@@ -181,7 +206,7 @@ class YesNoCheckbox(forms.CheckboxInput):
         return data.get(name)
 
 
-class YesNoField(forms.Field):
+class YesNoField(QuickCopyMixin, forms.Field):
     widget = YesNoCheckbox
     TRUE = {"1", "true", "yes", "on"}
     FALSE = {"", "0", "false", "no", "off"}
@@ -208,6 +233,14 @@ class YesNoField(forms.Field):
 
 class YesNoFilter(django_filters.Filter):
     field_class = YesNoField
+
+
+class WordsField(QuickCopyMixin, forms.CharField):
+    pass
+
+
+class WordsFilter(django_filters.CharFilter):
+    field_class = WordsField
 
 
 @functools.cache
@@ -349,7 +382,7 @@ class FinderFilterSet(django_filters.FilterSet):
         money=True,
         method="matched_by_profile",
     )
-    q = django_filters.CharFilter(
+    q = WordsFilter(
         label="Anything else? (optional)",
         # Markup, with the quotes as character references: every other character of a
         # results page is in Latin-1, and one outside it would make Python hold the

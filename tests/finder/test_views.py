@@ -13,6 +13,7 @@ from django.urls import reverse
 from finder import cache, index
 from finder.filters import FinderFilterSet
 from finder.views import _queries
+from programmes.models import Programme
 from tests.factories import (
     make_geography,
     make_programme,
@@ -395,3 +396,34 @@ def test_queries_are_the_canonical_query_encoded_with_and_without_its_page(raw) 
     rest = without_page.urlencode()
 
     assert _queries(query) == (query.urlencode(), f"{rest}&" if rest else "")
+
+
+@pytest.mark.django_db
+def test_finder_form_fields_are_copied_for_each_form_as_django_copies_them(catalogue) -> None:
+    # The finder's fields copy themselves without the copy module (QuickCopyMixin): each
+    # form gets the copy Django's own __deepcopy__ makes, its choices shared.
+    import copy
+
+    from django import forms
+
+    form = FinderFilterSet({}, queryset=Programme.objects.all()).form
+    for name, original in type(form).base_fields.items():
+        quick = copy.deepcopy(original)
+        reference = forms.Field.__deepcopy__(original, {})
+        assert type(quick) is type(original), name
+        assert type(quick.widget) is type(original.widget), name
+        assert vars(quick).keys() == vars(reference).keys(), name
+        assert vars(quick.widget) == vars(reference.widget), name
+        for attribute in ("error_messages", "validators"):
+            assert getattr(quick, attribute) == getattr(original, attribute), name
+            assert getattr(quick, attribute) is not getattr(original, attribute), name
+        assert quick.widget.attrs is not original.widget.attrs, name
+        if hasattr(original, "_choices"):
+            assert quick._choices is original._choices, name
+            assert quick.widget.choices is original.widget.choices, name
+        # The copy is the form's own: changing it changes nothing else.
+        quick.widget.attrs["class"] = "changed"
+        quick.error_messages["required"] = "changed"
+        assert original.widget.attrs.get("class") != "changed", name
+        assert original.error_messages.get("required") != "changed", name
+    assert form.fields["q"] is not type(form).base_fields["q"]
