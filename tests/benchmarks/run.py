@@ -33,8 +33,11 @@ What it does
    unmeasured. The p95 growth target is judged on these runs: it is about the engine.
 
    At the largest N two servers are measured in turn, each on ``/healthz``, the finder
-   page and ``/api/match/`` one after the other (so the ratios compare like with like):
-   the cold engine, then the service as deployed (the answer cache on, at its default
+   page and ``/api/match/`` taken in turn (``drive_in_turn``): five windows of each
+   (``--rounds``), one kind after another, sharing the measurement's duration, so that
+   the machine's drift from one minute to the next falls on all three alike and the
+   ratios compare like with like. The two servers are the cold engine, then the service
+   as deployed (the answer cache on, at its default
    lifetime). Each response says whether it came from the cache (``X-Finder-Cache``),
    so the deployed run prints the hit ratio it really had. Before it is measured, the
    profiles are asked for pass after pass until a whole pass is (nearly) all hits —
@@ -497,6 +500,23 @@ class Load:
             return math.nan
         return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] * 1000
 
+    @classmethod
+    def merged(cls, name: str, loads: Sequence[Load]) -> Load:
+        """One measurement made of several windows of the same load."""
+        errors: Counter[str] = Counter()
+        marks: Counter[str] = Counter()
+        for load in loads:
+            errors.update(load.errors)
+            marks.update(load.cache)
+        return cls(
+            name,
+            sum(load.requests for load in loads),
+            sum(load.seconds for load in loads),
+            dict(errors),
+            [latency for load in loads for latency in load.latencies],
+            dict(marks),
+        )
+
     def summary(self) -> dict:
         return {
             "requests": self.requests,
@@ -519,13 +539,16 @@ def drive(
     concurrency: int,
     duration: float,
     max_requests: int,
+    start: int = 0,
 ) -> Load:
     """Send requests for ``paths`` in rotation from ``concurrency`` threads until
-    ``duration`` seconds or ``max_requests`` requests, whichever comes first."""
+    ``duration`` seconds or ``max_requests`` requests, whichever comes first; the
+    rotation starts at ``paths[start]``."""
     # A short warm-up, unmeasured, so every worker has loaded its templates.
     for path in paths[: WORKERS * 4]:
         fetch(port, path)
-    numbers = itertools.count()
+    numbers = itertools.count(start)
+    max_requests += start
     lock = threading.Lock()
     latencies: list[float] = []
     errors: Counter[str] = Counter()
@@ -563,6 +586,41 @@ def drive(
         thread.join()
     elapsed = time.perf_counter() - started
     return Load(name, len(latencies), elapsed, dict(errors), latencies, dict(marks))
+
+
+def drive_in_turn(
+    port: int,
+    kinds: dict[str, Sequence[str]],
+    *,
+    rounds: int,
+    concurrency: int,
+    duration: float,
+    max_requests: int,
+) -> list[Load]:
+    """Measure each kind of request (name: paths) for ``duration`` seconds (or
+    ``max_requests`` requests) in all, in turn: ``rounds`` windows of each, one kind
+    after another, each kind's rotation carrying on from window to window.
+
+    Why: the ratios to ``/healthz`` compare loads measured on the same machine, and a
+    shared machine's speed drifts within a minute by more than the differences
+    measured. Windows taken in turn see the same drift, so it cancels out of the
+    ratios; one long window each would put it in them."""
+    windows: dict[str, list[Load]] = {name: [] for name in kinds}
+    for _ in range(rounds):
+        for name, paths in kinds.items():
+            done = sum(load.requests for load in windows[name])
+            windows[name].append(
+                drive(
+                    port,
+                    name,
+                    paths,
+                    concurrency=concurrency,
+                    duration=duration / rounds,
+                    max_requests=max(0, max_requests // rounds),
+                    start=done,
+                )
+            )
+    return [Load.merged(name, loads) for name, loads in windows.items()]
 
 
 def warm(port: int, paths: Sequence[str], *, concurrency: int, limit: float) -> Load:
@@ -697,11 +755,27 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--max-requests", type=int, default=20_000, help="Requests per measurement at most."
     )
     parser.add_argument("--concurrency", type=int, default=4, help="Client threads (default 4).")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="At the largest N, measure /healthz, the finder page and the API in turn in this "
+        "many windows each, sharing the duration (default 5).",
+    )
     parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
     parser.add_argument("--keep", action="store_true", help="Keep the temporary directory.")
     parser.add_argument("--strict", action="store_true", help="Exit 1 if a target is missed.")
     args = parser.parse_args(argv)
-    args.sizes = sorted(int(size) for size in args.sizes.split(","))
+    try:
+        args.sizes = sorted(int(size) for size in args.sizes.split(","))
+    except ValueError:
+        parser.error(f"--sizes must be whole numbers separated by commas, not {args.sizes!r}")
+    if not args.sizes or min(args.sizes) < 1:
+        parser.error("--sizes must be 1 or more each")
+    if args.rounds < 1:
+        parser.error(f"--rounds must be 1 or more, not {args.rounds}")
+    if args.duration <= 0:
+        parser.error(f"--duration must be more than 0 seconds, not {args.duration:g}")
     return args
 
 
@@ -761,6 +835,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 duration=args.duration,
                 max_requests=args.max_requests,
             )
+            # At the largest N, the three loads compared are measured in turn.
+            same_run = {
+                "/healthz": ["/healthz"],
+                "finder page": finder_paths,
+                "/api/match/": api_paths,
+            }
+            in_turn = dict(options, rounds=args.rounds)
             say("  cold engine (FINDER_SEARCH_CACHE_SECONDS=0: every request is a search)")
             with gunicorn(workdir, cache=False) as server:
                 settled = drive(
@@ -776,9 +857,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"other profiles (finder and API) in {settled.seconds:.1f} s"
                 )
                 if n == largest:
-                    healthz = drive(server.port, "/healthz", ["/healthz"], **options)
-                    finder = drive(server.port, "finder page", finder_paths, **options)
-                    api = drive(server.port, "/api/match/", api_paths, **options)
+                    healthz, finder, api = drive_in_turn(server.port, same_run, **in_turn)
                     print_loads([healthz, finder, api], healthz)
                     figures.same_run = {
                         "healthz": healthz.summary(),
@@ -804,7 +883,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "profiles rotating)"
                 )
                 with gunicorn(workdir, cache=True) as server:
-                    healthz = drive(server.port, "/healthz", ["/healthz"], **options)
                     warmed = [
                         warm(
                             server.port,
@@ -814,8 +892,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         )
                         for paths in (finder_paths, api_paths)
                     ]
-                    finder = drive(server.port, "finder page", finder_paths, **options)
-                    api = drive(server.port, "/api/match/", api_paths, **options)
+                    healthz, finder, api = drive_in_turn(server.port, same_run, **in_turn)
                     say(
                         "  warm-up, unmeasured: "
                         + "; ".join(
