@@ -64,8 +64,9 @@ NEVER = datetime.date.max.toordinal()
 TEXT_SEARCHES_KEPT = 64
 # How many answers' columns (``CatalogueIndex._kept``) each index keeps.
 ANSWERS_KEPT = 512
-# Whole fit points, kept per answer: the most any answer gives fits (all the kinds of
-# support, FIT_SUPPORT each), in half the memory of the float they are added to.
+# Whole fit points, as kept per answer and added up by a search: the most a search can
+# add up fits (every kind of support, FIT_SUPPORT each, and the rest), in half the
+# memory of a float. Only the text rank, a fraction, makes a search's fit a float.
 POINTS = np.int32
 # How many programmes, read with their details for a page of results, each index keeps
 # (least recently shown forgotten first).
@@ -145,7 +146,7 @@ class Found:
     kept: np.ndarray  # bool: visible, matching q, and failing at most one criterion
     offering: np.ndarray  # bool: offers a kind of support the user wants (all, if none)
     has_unknowns: np.ndarray  # bool
-    fit_score: np.ndarray  # float
+    fit_score: np.ndarray  # whole points (POINTS); a float once words are searched for
 
     @cached_property
     def matches(self) -> np.ndarray:
@@ -283,6 +284,7 @@ class CatalogueIndex:
         the questions left unanswered make unknown, and what the day makes open: each is
         worked out once and kept (``_kept``), so a search mostly adds up kept columns."""
         failures = np.zeros(self.size, dtype=np.int8)  # at most one per criterion
+        # Whole points, then the text rank added once, as the database adds them.
         fit = self._day(today).open_points.copy()
         if profile.location:
             place = self._place(profile.location_within)
@@ -314,11 +316,10 @@ class CatalogueIndex:
             fit += support.points
         else:
             offering = self._everything
-        # The text rank added last, to whole points, as the database adds them.
         if profile.q.split():
             matching, text = self._text_columns(profile.q)
             kept &= matching
-            fit += text
+            fit = fit + text  # a float: the rank is a fraction on PostgreSQL
         unanswered = (
             bool(profile.location),
             bool(profile.sector),
@@ -409,7 +410,7 @@ class CatalogueIndex:
             is_open = (self.status == STATUS_CODES[STATUS_OPEN]) & not_past
             return _Day(
                 listed=(self.status <= STATUS_CODES[STATUS_OPENING_SOON]) & not_past,
-                open_points=(is_open * FIT_OPEN).astype(float),
+                open_points=(is_open * FIT_OPEN).astype(POINTS),
             )
 
         return self._kept(self._answers, ("day", today), make)
@@ -687,7 +688,7 @@ class _Support:
 @dataclass(frozen=True)
 class _Day:
     listed: np.ndarray  # bool: open or opening soon, and not past its closing date
-    open_points: np.ndarray  # FIT_OPEN for those open, as float
+    open_points: np.ndarray  # FIT_OPEN for those open (POINTS)
 
 
 @dataclass
