@@ -530,6 +530,14 @@ class ProgrammeRules:
             reason = known[key] = criterion(rules=self, profile=profile)
         return reason
 
+    @cached_property
+    def restricted(self) -> tuple[Criterion, ...]:
+        """The criteria that can give this programme a reason (``CRITERIA`` in order):
+        those it restricts, and geography always. Each criterion gives None for a
+        programme it does not restrict, whatever the business, so the rest need not
+        be asked."""
+        return tuple(criterion for criterion in CRITERIA if _RESTRICTS[criterion](self))
+
     def answers_fit(self, profile: BusinessProfile) -> tuple[str, ...]:
         """The ranking factors ``profile``'s answers chosen from a list decide (all but
         the words searched for). Kept per those answers, ``FIT_KEPT`` at most: a search
@@ -772,6 +780,19 @@ CRITERIA: tuple[Criterion, ...] = (
 )
 
 
+#: Whether a programme's rules restrict each criterion: where one does not, the
+#: criterion gives it no reason (None), whatever the business answered.
+_RESTRICTS: dict[Criterion, Callable[[ProgrammeRules], bool]] = {
+    geography: lambda rules: True,
+    sector: lambda rules: bool(rules.sectors),
+    stage: lambda rules: bool(rules.stages),
+    employees: lambda rules: bool(rules.employees_wanted),
+    turnover: lambda rules: bool(rules.turnover_wanted),
+    growth: lambda rules: rules.growth in (GROWTH_SCALEUP, GROWTH_POTENTIAL_SCALEUP),
+    audience: lambda rules: rules.audience != AUDIENCE_ANY,
+    funding: lambda rules: rules.offers_money,
+}
+
 #: The criteria whose reason depends only on answers chosen from a list (a place and the
 #: places containing it, a sector, a stage, with their names) or on none, with the
 #: profile's fields each reads: few distinct answers exist, so each programme's rules
@@ -882,7 +903,9 @@ def evaluate(*, rules: ProgrammeRules, profile: BusinessProfile) -> Match:
     for each criterion the programme restricts (geography always).
     """
     reasons = [
-        reason for criterion in CRITERIA if (reason := rules.reason(criterion, profile)) is not None
+        reason
+        for criterion in rules.restricted
+        if (reason := rules.reason(criterion, profile)) is not None
     ]
     return Match(
         programme_slug=rules.slug,

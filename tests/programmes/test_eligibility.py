@@ -771,3 +771,50 @@ def test_eligibility_constants_match_the_model_choices():
         eligibility.STATUS_PROPOSED,
     } == set(Programme.Status.values)
     assert set(eligibility.PLACE_KIND_RANK) == set(Place.Kind.values)
+
+
+@given(
+    sectors=st.sampled_from([(), (AUTOMOTIVE,)]),
+    stages=st.sampled_from([(), (ESTABLISHED,)]),
+    employees=st.sampled_from([(None, None), (10, None), (None, 249)]),
+    turnover=st.sampled_from([(None, None), (100_000, 5_000_000)]),
+    amount=st.sampled_from([(None, None), (None, 50_000), (0, 0)]),
+    growth=st.sampled_from(["any", "scaleup", "potential-scaleup"]),
+    audience=st.sampled_from(["any", "women-leaders"]),
+    figures=st.tuples(optional_count, optional_count, optional_count, optional_count),
+    answers=st.booleans(),
+)
+def test_criteria_a_programme_does_not_restrict_give_it_no_reason(
+    sectors, stages, employees, turnover, amount, growth, audience, figures, answers
+):
+    """``evaluate`` asks only the criteria the rules restrict (``restricted``): the
+    others give no reason, whatever the business answered."""
+    shown = rules(
+        places=(WEST_MIDLANDS,),
+        sectors=sectors,
+        stages=stages,
+        employees_min=employees[0],
+        employees_max=employees[1],
+        turnover_min=turnover[0],
+        turnover_max=turnover[1],
+        amount_min=amount[0],
+        amount_max=amount[1],
+        growth=growth,
+        audience=audience,
+    )
+    employees_now, employees_then, turnover_now, turnover_then = figures
+    business = profile(
+        **(IN_COVENTRY if answers else {}),
+        sector="automotive" if answers else None,
+        stage="start-up" if answers else None,
+        employees=employees_now,
+        employees_3y_ago=employees_then,
+        turnover=turnover_now,
+        turnover_3y_ago=turnover_then,
+        funding=25_000 if answers else None,
+    )
+    for criterion in eligibility.CRITERIA:
+        if criterion not in shown.restricted:
+            assert criterion(rules=shown, profile=business) is None, criterion.__name__
+    every = [r for c in eligibility.CRITERIA if (r := c(rules=shown, profile=business)) is not None]
+    assert evaluate(rules=shown, profile=business).reasons == every
