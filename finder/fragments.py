@@ -250,6 +250,16 @@ def freeze(value: object) -> Hashable:
         return value
     if kind is tuple and len(value) == 2 and type(value[0]) is str and type(value[1]) is str:
         return value
+    # A plain dict of plain text (a widget's attributes), and an empty list (a field's
+    # errors, mostly): what the general ways below make of them, made directly.
+    if kind is dict:
+        for item in value.values():
+            if type(item) is not str:
+                break
+        else:
+            return (dict, tuple(value.items()))
+    elif kind is list and not value:
+        return _EMPTY_LIST
     if isinstance(value, (list, tuple)):
         return (type(value), tuple(freeze(item) for item in value))
     if isinstance(value, dict):
@@ -261,6 +271,9 @@ def freeze(value: object) -> Hashable:
     except TypeError:
         raise Uncacheable(type(value).__name__) from None
     return (type(value), value)
+
+
+_EMPTY_LIST = (list, ())
 
 
 def field_state(field: BoundField) -> Hashable | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections import OrderedDict
 from pathlib import Path
 from unittest import mock
 
@@ -255,6 +256,11 @@ def test_freeze_tells_apart_values_that_render_differently() -> None:
     assert len(set(frozen)) == len(frozen)
     assert fragments.freeze(("a", "b")) == fragments.freeze(("a", "b"))
     assert fragments.freeze([("a", "b")]) != fragments.freeze([("a", SafeString("b"))])
+    # Dicts and lists, however frozen, tell apart what renders differently too.
+    dicts = [{}, {"a": "1"}, {"a": 1}, {"a": SafeString("1")}, {"a": ["1"]}, OrderedDict(a="1")]
+    assert len({fragments.freeze(value) for value in dicts}) == len(dicts)
+    assert fragments.freeze([]) != fragments.freeze(()) != fragments.freeze([""])
+    assert fragments.freeze({"a": "1", "b": "2"}) == fragments.freeze({"a": "1", "b": "2"})
 
 
 def test_field_state_tells_apart_fields_whose_widgets_get_other_attributes() -> None:
