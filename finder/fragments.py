@@ -137,8 +137,6 @@ class Holes:
     def __init__(self, name: str) -> None:
         self.name = name
         self.prefix = f"<!--{name}:{secrets.token_hex(16)}:"
-        # Splits a page into text and keys, alternately, in one pass.
-        self._markers = re.compile(re.escape(self.prefix) + r"([A-Za-z0-9-]*)-->")
 
     def marker(self, key: str) -> SafeString:
         """The marker for the value filed under ``key`` (letters, digits and hyphens)."""
@@ -165,28 +163,32 @@ class Holes:
     def _fill_into(
         self, out: list[str], html: str, values: Mapping[str, object], within: set[str]
     ) -> None:
-        if self.prefix not in html:  # most of the markup put off: searched, not split
-            out.append(html)
-            return
-        parts = self._markers.split(html)
-        # Text and keys alternate: text, key, text, ..., text.
-        for index, part in enumerate(parts):
-            if index % 2 == 0:
-                if self.prefix in part:
-                    raise HoleError(f"a {self.name} marker without a key: {part[:80]!r}")
-                out.append(part)
-                continue
-            if part not in values:
-                raise HoleError(f"no value for the {self.name} hole {part[:40]!r}")
-            value = values[part]
+        # Markers are found by searching for the prefix (most of the markup put off
+        # holds none), and each key read up to the marker's end.
+        prefix = self.prefix
+        found = html.find(prefix)
+        done = 0
+        while found >= 0:
+            out.append(html[done:found])
+            start = found + len(prefix)
+            end = html.find("-->", start)
+            key = html[start:end]
+            if end < 0 or not _MARKER_KEY.fullmatch(key):
+                raise HoleError(f"a {self.name} marker without a key: {html[found : found + 80]!r}")
+            if key not in values:
+                raise HoleError(f"no value for the {self.name} hole {key[:40]!r}")
+            value = values[key]
             if type(value) is int:
                 out.append(str(value))
             elif type(value) is Deferred:
-                if part in within:
-                    raise HoleError(f"the {self.name} hole {part!r} holds its own marker")
-                self._fill_into(out, value.html, values, within | {part})
+                if key in within:
+                    raise HoleError(f"the {self.name} hole {key!r} holds its own marker")
+                self._fill_into(out, value.html, values, within | {key})
             else:
                 out.append(conditional_escape(value))
+            done = end + len("-->")
+            found = html.find(prefix, done)
+        out.append(html[done:] if done else html)
 
 
 class Deferred:
@@ -237,6 +239,8 @@ def defer(context, html: SafeString) -> SafeString:
 
 
 _HOLE_KEY = re.compile(r"[A-Za-z0-9-]+")
+# What a marker in a page may hold as its key: a key with no value is refused as such.
+_MARKER_KEY = re.compile(r"[A-Za-z0-9-]*")
 
 
 def freeze(value: object) -> Hashable:
