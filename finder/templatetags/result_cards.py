@@ -88,18 +88,14 @@ def card_pieces(
     if frame is None:
         frame = split_card(render_to_string(CARD, card_context(result, near_miss, state)))
         fragments.store.put(key, frame)
-    parts = (
-        "".join(_reason(UNMET, near_miss, reason, reasons) for reason in match.unmet)
+    unmet = (
+        "".join([_reason(UNMET, near_miss, reason, reasons) for reason in match.unmet])
         if near_miss
-        else "",
-        "\n    ".join(_reason(REASON, near_miss, reason, reasons) for reason in match.reasons),
-        _fit(match.fit),
+        else ""
     )
-    pieces = [frame[0]]
-    for part, following in zip(parts, frame[1:], strict=True):
-        pieces.append(part)
-        pieces.append(following)
-    return pieces
+    said = "\n    ".join([_reason(REASON, near_miss, reason, reasons) for reason in match.reasons])
+    # The parts between the frame's pieces, in the order of PARTS.
+    return [frame[0], unmet, frame[1], said, frame[2], _fit(match.fit), frame[3]]
 
 
 def card_context(
@@ -162,7 +158,12 @@ def _reason(name: str, near_miss: bool, reason: Reason, fetched: dict) -> str:
 def _fit(fit: list[str]) -> str:
     """The ranking note, kept for each list of factors: they name what the business
     chose rather than its figures, so the same lists recur."""
-    key = (FIT, *(fragments.freeze(factor) for factor in fit))
+    # Plain text freezes to itself: the key is the factors as they are, unless one is
+    # not plain text (markup, say), which renders otherwise.
+    if all(type(factor) is str for factor in fit):
+        key = (FIT, *fit)
+    else:
+        key = (FIT, *(fragments.freeze(factor) for factor in fit))
     html = fragments.store.get(key)
     if html is None:
         html = mark_safe(render_to_string(FIT, {"fit": fit}).strip())
