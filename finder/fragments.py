@@ -252,6 +252,8 @@ def freeze(value: object) -> Hashable:
     kind = type(value)
     if kind is str:
         return value
+    if value is None or kind is bool or kind is int:
+        return (kind, value)
     if kind is tuple and len(value) == 2 and type(value[0]) is str and type(value[1]) is str:
         return value
     # A plain dict of plain text (a widget's attributes), and an empty list (a field's
@@ -487,14 +489,29 @@ _layout_fields = FrozenByIdentity(_field_names, kept=256)
 
 
 class LayoutRender:
-    """What the items of one form's render share: the values of ``PACK_CONTEXT``, read
-    once. They are the helper's settings and what the page passes down, the same for
+    """What the items of one form's render share, each read once: the values of
+    ``PACK_CONTEXT``, and the form's field template and the items' arguments. The
+    context values are the helper's settings and what the page passes down, the same for
     every item: crispy takes out again what it adds for one field (``KeepContext``), and
     what a layout object leaves behind (``fieldset``, ``field``...) is none of them."""
 
     def __init__(self) -> None:
         self._context = None
         self._frozen: Hashable = None
+        self._form = None
+        self._kwargs: dict | None = None
+        self._settings: Hashable = None
+
+    def form_settings(self, form, kwargs: dict) -> Hashable:
+        """The field template crispy sets on the form and the arguments the items are
+        rendered with, frozen: once per form and arguments."""
+        if self._form is not form or self._kwargs != kwargs:
+            self._settings = (
+                freeze(getattr(form, "crispy_field_template", None)),
+                freeze(kwargs),
+            )
+            self._form, self._kwargs = form, dict(kwargs)
+        return self._settings
 
     def pack_context(self, context) -> Hashable:
         if self._context is not context:
@@ -528,8 +545,7 @@ class CachedLayoutItem:
             _layout_state(self.item),
             tuple(states),
             self.shared.pack_context(context),
-            freeze(getattr(form, "crispy_field_template", None)),
-            freeze(kwargs),
+            self.shared.form_settings(form, kwargs),
             template_pack,
         )
         hash(key)
