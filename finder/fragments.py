@@ -172,12 +172,14 @@ class Holes:
             out.append(html[done:found])
             start = found + len(prefix)
             end = html.find("-->", start)
-            key = html[start:end]
-            if end < 0 or not _MARKER_KEY.fullmatch(key):
-                raise HoleError(f"a {self.name} marker without a key: {html[found : found + 80]!r}")
-            if key not in values:
+            key = html[start:end] if end >= 0 else None
+            value = values.get(key, _NO_VALUE)
+            if value is _NO_VALUE:
+                if end < 0 or not _MARKER_KEY.fullmatch(key):
+                    raise HoleError(
+                        f"a {self.name} marker without a key: {html[found : found + 80]!r}"
+                    )
                 raise HoleError(f"no value for the {self.name} hole {key[:40]!r}")
-            value = values[key]
             if type(value) is int:
                 out.append(str(value))
             elif type(value) is Deferred:
@@ -241,6 +243,7 @@ def defer(context, html: SafeString) -> SafeString:
 _HOLE_KEY = re.compile(r"[A-Za-z0-9-]+")
 # What a marker in a page may hold as its key: a key with no value is refused as such.
 _MARKER_KEY = re.compile(r"[A-Za-z0-9-]*")
+_NO_VALUE = object()
 
 
 def freeze(value: object) -> Hashable:
