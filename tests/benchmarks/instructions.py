@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         django.setup()
         bench.prepare()
         bench.generate(args.programmes)
-        print(f"N = {args.programmes:,} programmes; {args.requests} requests of each kind")
+        print(
+            f"N = {args.programmes:,} programmes; {args.requests} requests of each kind", flush=True
+        )
         runs = {}
         for kind in KINDS:
             out = workdir / f"callgrind.{kind}"
