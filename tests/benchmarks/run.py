@@ -796,7 +796,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"  {'database:':<15}{figures.database} (throwaway)")
         say(
             f"  load:          {args.concurrency} client threads, {WORKERS} gunicorn sync workers,"
-            f" {args.duration:g} s or {args.max_requests:,} requests per measurement"
+            f" {args.duration:g} s or {args.max_requests:,} requests per measurement; at"
+            f" N = {args.sizes[-1]:,}, /healthz, the finder and the API in turn,"
+            f" {args.rounds} windows each"
         )
         say()
         say("Setting up")
