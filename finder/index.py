@@ -139,7 +139,9 @@ class Links:
 @dataclass(frozen=True)
 class Found:
     """One search over the index. Positions are rows of the index; ``ranked`` turns a
-    set of rows into programme ids, best fit first."""
+    set of rows into programme ids, best fit first. Some of its arrays are columns the
+    index keeps for every search giving the same answers: read them, never change them
+    in place."""
 
     index: CatalogueIndex
     failures: np.ndarray  # int, per programme: criteria failed (only 0 or 1 are kept)
@@ -320,7 +322,7 @@ class CatalogueIndex:
             matching, text = self._text_columns(profile.q)
             kept &= matching
             fit = fit + text  # a float: the rank is a fraction on PostgreSQL
-        unanswered = (
+        answered = (
             bool(profile.location),
             bool(profile.sector),
             bool(profile.stage),
@@ -334,7 +336,7 @@ class CatalogueIndex:
             failures=failures,
             kept=kept,
             offering=offering,
-            has_unknowns=self._unknown(unanswered),
+            has_unknowns=self._unknown(answered),
             fit_score=fit,
         )
 
@@ -415,14 +417,14 @@ class CatalogueIndex:
 
         return self._kept(self._answers, ("day", today), make)
 
-    def _unknown(self, unanswered: tuple) -> np.ndarray:
+    def _unknown(self, answered: tuple) -> np.ndarray:
         """The programmes with a criterion unknown for a business that answered
-        ``unanswered`` says it did (place, sector, stage; employees, turnover and
+        ``answered`` says it did (place, sector, stage; employees, turnover and
         funding left blank; the scaleup test's result): the same for every business
         answering alike."""
 
         def make() -> np.ndarray:
-            located, sector, stage, *blank, scaleup = unanswered
+            located, sector, stage, *blank, scaleup = answered
             # Geography: a programme naming no places is unknown, answer or not.
             if not located:
                 return np.ones(self.size, dtype=bool)
@@ -445,7 +447,7 @@ class CatalogueIndex:
                 unknown |= self.growth != 0
             return unknown
 
-        return self._kept(self._answers, ("unknown", unanswered), make)
+        return self._kept(self._answers, ("unknown", answered), make)
 
     @cached_property
     def _everything(self) -> np.ndarray:
