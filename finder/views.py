@@ -7,6 +7,7 @@ import functools
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -128,7 +129,7 @@ def _reversed(name: str, urlconf: str | None, prefix: str) -> str:
 def _path(name: str) -> str:
     """``reverse(name)``, worked out once for each URLconf and script prefix (the
     two things reversing reads besides the name)."""
-    return _reversed(name, get_urlconf(), get_script_prefix())
+    return _reversed(name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
 
 
 # What the finder page shows of one search alone, put in once it is rendered: the facet

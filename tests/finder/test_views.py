@@ -8,7 +8,7 @@ from unittest import mock
 
 import pytest
 from django.http import QueryDict
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 
 from finder import cache, index
 from finder.filters import FinderFilterSet
@@ -427,3 +427,21 @@ def test_finder_form_fields_are_copied_for_each_form_as_django_copies_them(catal
         assert original.widget.attrs.get("class") != "changed", name
         assert original.error_messages.get("required") != "changed", name
     assert form.fields["q"] is not type(form).base_fields["q"]
+
+
+def test_home_links_to_the_api_under_the_script_prefix_it_is_served_at(
+    client, catalogue, settings
+) -> None:
+    # The API link's path is worked out once per URLconf and script prefix: a site
+    # served under a prefix links under it, and the same site at the root does not.
+    # (Each page worked out afresh: the answer cache is for one prefix per process.)
+    settings.FINDER_SEARCH_CACHE_SECONDS = 0
+    query = "location=coventry"
+    try:
+        for prefix in ("/finder", "", "/other"):
+            # What the WSGI handler does with SCRIPT_NAME (the test client does not).
+            set_script_prefix(f"{prefix}/")
+            html = client.get(f"{HOME}?{query}").content.decode()
+            assert f'href="{prefix}/api/match/?{query}"' in html, prefix
+    finally:
+        set_script_prefix("/")
