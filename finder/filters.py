@@ -236,7 +236,7 @@ class YesNoFilter(django_filters.Filter):
 
 
 class WordsField(QuickCopyMixin, forms.CharField):
-    pass
+    """The words searched for: Django's text field, copied quickly for each form."""
 
 
 class WordsFilter(django_filters.CharFilter):

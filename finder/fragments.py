@@ -285,6 +285,16 @@ def freeze(value: object) -> Hashable:
 _EMPTY_LIST = (list, ())
 
 
+def freeze_each(values) -> tuple[Hashable, ...]:
+    """``freeze`` of each value, as a tuple: the values themselves when all are plain
+    text (which freezes to itself)."""
+    values = tuple(values)
+    for value in values:
+        if type(value) is not str:
+            return tuple(freeze(value) for value in values)
+    return values
+
+
 def field_state(field: BoundField) -> Hashable | None:
     """Everything a cacheable widget's markup is made from, or None for a widget that is
     not known to be cacheable. The pack's templates read the field through these and

@@ -675,7 +675,7 @@ def employees(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | No
     return Reason(
         criterion="employees",
         outcome=Outcome.MET if met else Outcome.UNMET,
-        text=(f"For businesses with {wanted} employees; you have {profile.employees_words}."),
+        text=f"For businesses with {wanted} employees; you have {profile.employees_words}.",
     )
 
 
@@ -697,7 +697,7 @@ def turnover(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | Non
     return Reason(
         criterion="turnover",
         outcome=Outcome.MET if met else Outcome.UNMET,
-        text=(f"For businesses with turnover of {wanted}; yours is {profile.turnover_words}."),
+        text=f"For businesses with turnover of {wanted}; yours is {profile.turnover_words}.",
     )
 
 
@@ -761,7 +761,7 @@ def funding(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None
     return Reason(
         criterion="funding",
         outcome=Outcome.MET if met else Outcome.UNMET,
-        text=(f"Offers {offered} per business; you are looking for {profile.funding_words}."),
+        text=f"Offers {offered} per business; you are looking for {profile.funding_words}.",
     )
 
 

@@ -158,12 +158,7 @@ def _reason(name: str, near_miss: bool, reason: Reason, fetched: dict) -> str:
 def _fit(fit: list[str]) -> str:
     """The ranking note, kept for each list of factors: they name what the business
     chose rather than its figures, so the same lists recur."""
-    # Plain text freezes to itself: the key is the factors as they are, unless one is
-    # not plain text (markup, say), which renders otherwise.
-    if all(type(factor) is str for factor in fit):
-        key = (FIT, *fit)
-    else:
-        key = (FIT, *(fragments.freeze(factor) for factor in fit))
+    key = (FIT, *fragments.freeze_each(fit))
     html = fragments.store.get(key)
     if html is None:
         html = mark_safe(render_to_string(FIT, {"fit": fit}).strip())
