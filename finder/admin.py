@@ -15,13 +15,14 @@ from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
 from finder.models import Enquiry, Referral
-from programmes.eligibility import Match, Outcome, match_programme
-from programmes.models import Programme
+from finder.search import Result, run_search
+from programmes.eligibility import Outcome
 
 # The admin shows this many matches of each kind; a profile that says little can match
 # much of the catalogue, and the adviser narrows it by filling in more of the profile.
@@ -34,19 +35,21 @@ OUTCOME_LABELS = {
 }
 
 
-def programme_matches(enquiry: Enquiry) -> tuple[list[tuple[Programme, Match]], ...]:
-    """The public finder's results for the enquiry's business, worded by the same engine:
-    (eligible or possible, near misses), each at most MATCH_LIMIT + 1 long so the caller
-    can tell there are more. A fixed number of queries, however many programmes match."""
-    profile = enquiry.to_profile()
-    found = Programme.objects.for_finder(profile).with_match_details()
-    return tuple(
-        [(programme, match_programme(programme, profile)) for programme in part[: MATCH_LIMIT + 1]]
-        for part in (found.eligible_or_possible(), found.near_misses())
+def programme_matches(enquiry: Enquiry) -> tuple[list[Result], list[Result]]:
+    """The public finder's results for the enquiry's business — the same search, so the
+    same programmes in the same order with the same reasons: (eligible or possible,
+    near misses), each at most MATCH_LIMIT + 1 long so the caller can tell there are
+    more."""
+    search = run_search(
+        enquiry.to_profile(),
+        today=timezone.localdate(),
+        page_size=MATCH_LIMIT + 1,
+        near_misses_shown=MATCH_LIMIT + 1,
     )
+    return search.results, search.near_misses
 
 
-def _render_matches(title: str, matches: list[tuple[Programme, Match]]) -> SafeString:
+def _render_matches(title: str, matches: list[Result]) -> SafeString:
     more = ""
     if len(matches) > MATCH_LIMIT:
         matches = matches[:MATCH_LIMIT]
@@ -63,24 +66,24 @@ def _render_matches(title: str, matches: list[tuple[Programme, Match]]) -> SafeS
         "<strong>{}</strong> ({})<ul>{}</ul>{}</li>",
         (
             (
-                programme.slug,
-                reverse("admin:programmes_programme_change", args=[programme.pk]),
-                programme.name,
-                match.level.label,
-                programme.get_status_display().lower(),
+                result.programme.slug,
+                reverse("admin:programmes_programme_change", args=[result.pk]),
+                result.programme.name,
+                result.match.level.label,
+                result.status.label.lower(),
                 format_html_join(
                     "",
                     '<li data-outcome="{}"><strong>{}:</strong> {}</li>',
                     (
                         (reason.outcome.value, OUTCOME_LABELS[reason.outcome], reason.text)
-                        for reason in match.reasons
+                        for reason in result.match.reasons
                     ),
                 ),
-                format_html("<p>Why it ranks here: {}.</p>", "; ".join(match.fit))
-                if match.fit
+                format_html("<p>Why it ranks here: {}.</p>", "; ".join(result.match.fit))
+                if result.match.fit
                 else "",
             )
-            for programme, match in matches
+            for result in matches
         ),
     )
     return format_html(

@@ -6,13 +6,8 @@ class FinderConfig(AppConfig):
     verbose_name = "Finder"
 
     def ready(self) -> None:
-        from django.utils.autoreload import file_changed
-
-        from finder import cache, fragments, roles
+        from finder import cache, roles
 
         roles.connect()
         # Catalogue changes make cached finder answers unreachable (finder/cache.py).
         cache.connect_signals()
-        # A template edited under runserver: Django reloads its templates without a
-        # restart, so the pieces rendered from the old ones go too (finder/fragments.py).
-        file_changed.connect(fragments.template_changed, dispatch_uid="finder-fragments")

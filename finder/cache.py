@@ -116,20 +116,34 @@ def clear() -> None:
 def canonical_query(query: QueryDict, fields: Iterable[str]) -> QueryDict:
     """The search parameters the finder page echoes back (the form's inputs, its
     pagination links and its link to the API), in a fixed order: the form's fields
-    and ``page`` only, each as typed, the support types sorted and without repeats.
+    and ``page`` only, each as typed, the support types sorted and without repeats, and
+    the page as a plain number (none for the first page, or for one that is not a
+    number, which shows the first page too).
 
     The page is rendered from this rather than the raw query string, so a parameter
     the search ignores, or a different order, gives the same page and the same cache
     entry."""
     canonical = QueryDict(mutable=True)
-    for name in [*fields, "page"]:
+    for name in fields:
         values = query.getlist(name)
         if name in SET_VALUED:
             values = sorted(set(values))
         if values:
             canonical.setlist(name, values)
+    page = canonical_page(query.get("page"))
+    if page > 1:
+        canonical["page"] = str(page)
     canonical._mutable = False
     return canonical
+
+
+def canonical_page(page: str | None) -> int:
+    """The page a ``page`` parameter asks for: a whole number from 1, and 1 for
+    anything else (as ``Paginator.get_page`` reads it)."""
+    try:
+        return max(int(page), 1)
+    except (TypeError, ValueError):
+        return 1
 
 
 def _normalised(cleaned_data: dict) -> list[tuple[str, object]]:
@@ -158,7 +172,7 @@ def html_key(query: QueryDict, today: datetime.date, version: int) -> str:
 def api_key(
     request: HttpRequest,
     cleaned_data: dict,
-    page: str | None,
+    page: int,
     today: datetime.date,
     version: int,
 ) -> str:

@@ -78,7 +78,6 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     # Only for its system check, which catches django-csp 3's CSP_* settings (ignored by 4).
     "csp",
-    "django_filters",
     "crispy_forms",
     "simple_history",
     "axes",
@@ -123,7 +122,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "finder.context_processors.catalogue_state",
             ],
         },
     },

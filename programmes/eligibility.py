@@ -1,10 +1,18 @@
-"""Who a programme is for, decided criterion by criterion, with the reason in words.
+"""Who a programme is for, and how well it fits: every business rule of the finder,
+each written once.
 
-This module is pure: it reads two frozen dataclasses — a ``BusinessProfile`` (what the
-user told the finder) and a ``ProgrammeRules`` (what the programme requires) — and never
-touches a request or the database, so every rule is testable from a table. The database
-decides the same rules in bulk in ``programmes.querysets.ProgrammeQuerySet.for_finder``;
-the two must agree, and tests/programmes/test_querysets.py checks that they do.
+A business is a ``BusinessProfile`` (what the user told the finder); a programme is a
+``ProgrammeRules`` (what it requires). Each eligibility criterion is one object in
+``CRITERIA`` that holds the rule both ways it is needed:
+
+* ``explain``: the outcome for one programme with the reason in words, for the cards;
+* ``columns`` and ``decide``: the same outcome for the whole catalogue at once, as
+  arrays (``finder/index.py`` keeps the columns and adds up the verdicts).
+
+The two sit side by side so that a change to a rule is made in one place, and
+tests/programmes/test_rules_agree.py holds them together over generated catalogues in
+which every criterion is set. The ranking factors (``FACTORS``) and the status a
+programme has on a date (``STATUS``) are written the same way.
 
 Each criterion answers in one of three states:
 
@@ -17,19 +25,20 @@ A criterion the programme does not restrict gives no reason at all. The only exc
 is geography, which the catalogue always states: a programme with no places is reported
 as unknown rather than treated as open to everyone.
 
-It imports nothing from the app's models, because the models import the QuerySet that
-imports this module.
+It imports nothing from the app's models (the models import the QuerySet that imports
+this module), and never touches a request or the database.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 
+import numpy as np
 from django.db import models
 
 # Values of Programme.Status / Growth / Audience and Place.Kind. Repeated here rather than
@@ -67,6 +76,16 @@ SCALEUP_GROWTH_OVER_THREE_YEARS = Fraction(6, 5) ** 3
 AUDIENCE_WORDING: dict[str, str] = {
     AUDIENCE_WOMEN_LEADERS: "women leaders and managers",
 }
+
+# Ranking weights (``FACTORS``). Support the user asked for counts most; then a
+# programme made for their sector (or serving a cluster that covers it); then how local
+# it is; then being open now. The words searched for add the database's text rank
+# (``ProgrammeQuerySet.matching``).
+FIT_SUPPORT = 100  # per wanted support type the programme offers
+FIT_SECTOR = 30  # the programme is restricted to the user's sector
+FIT_CLUSTER = 20  # ...or serves a Plan for Growth cluster covering the user's sector
+FIT_PLACE = 5  # per level of PLACE_KIND_RANK (local authority 5 ... nation 1)
+FIT_OPEN = 10  # open now, rather than opening soon (or closed/proposed, when shown)
 
 
 # --- Money and ranges ---------------------------------------------------------------
@@ -301,39 +320,9 @@ class BusinessProfile:
             turnover_3y_ago=self.turnover_3y_ago,
         )
 
-    @cached_property
-    def chosen_answers(self) -> dict[Criterion, tuple]:
-        """For each criterion in ``CHOSEN_ANSWERS``, the answers it reads, as a key."""
-        return {
-            criterion: (criterion, *(getattr(self, name) for name in names))
-            for criterion, names in CHOSEN_ANSWERS.items()
-        }
-
-    @cached_property
-    def fit_answers(self) -> tuple:
-        """The answers the ranking factors read, but for the words searched for, as a
-        key (``ProgrammeRules.answers_fit``)."""
-        return (self.support, self.sector, self.location_within)
-
-    # The answers in words, worked out once per business (a search explains some thirty
-    # programmes to it).
-
-    @cached_property
-    def employees_words(self) -> str:
-        return "" if self.employees is None else format_count(self.employees)
-
-    @cached_property
-    def turnover_words(self) -> str:
-        return "" if self.turnover is None else format_money(self.turnover)
-
-    @cached_property
-    def funding_words(self) -> str:
-        return "" if self.funding is None else format_money(self.funding)
-
-    @cached_property
-    def search_words(self) -> tuple[tuple[str, str], ...]:
-        """The words searched for, each as typed and casefolded."""
-        return tuple((word, word.casefold()) for word in self.q.split())
+    @property
+    def search_words(self) -> list[str]:
+        return self.q.split()
 
     @property
     def place_words(self) -> str:
@@ -353,14 +342,15 @@ class BusinessProfile:
 
 @dataclass(frozen=True, kw_only=True)
 class Term:
-    """One entry of a vocabulary: a sector, stage or support type."""
+    """One entry of a vocabulary: a sector, stage or support type; or a programme a
+    closed one points to."""
 
     slug: str
     name: str
 
     @classmethod
     def of(cls, item) -> Term:
-        """The term for a ``Sector``, ``Stage`` or ``SupportType`` row."""
+        """The term for a ``Sector``, ``Stage``, ``SupportType`` or ``Programme`` row."""
         return cls(slug=item.slug, name=item.name)
 
 
@@ -375,7 +365,7 @@ class PlaceRule:
         """The rule for a ``Place`` row."""
         return cls(slug=place.slug, name=place.name, kind=place.kind)
 
-    @cached_property
+    @property
     def rank(self) -> int:
         return PLACE_KIND_RANK.get(self.kind, 0)
 
@@ -398,8 +388,8 @@ class ClusterRule:
         )
 
 
-# The rules a programme takes from its linked rows: by the name of its link, how a
-# linked row is made a rule.
+#: The rules a programme takes from its linked rows: by the name of its link, how a
+#: linked row is made a rule.
 LINKED: dict[str, Callable[[object], object]] = {
     "places": PlaceRule.of,
     "sectors": Term.of,
@@ -408,17 +398,38 @@ LINKED: dict[str, Callable[[object], object]] = {
     "clusters": ClusterRule.of,
 }
 
+#: The programme's own columns the rules read.
+COLUMNS = (
+    "slug",
+    "name",
+    "status",
+    "closes_on",
+    "summary",
+    "description",
+    "employees_min",
+    "employees_max",
+    "turnover_min",
+    "turnover_max",
+    "growth",
+    "audience",
+    "amount_min",
+    "amount_max",
+)
+
 
 @dataclass(frozen=True, kw_only=True)
 class ProgrammeRules:
-    """Everything matching needs to know about one programme.
+    """Everything matching needs to know about one programme, and what a result card
+    shows of it.
 
     Empty sectors/stages, absent min/max and growth/audience "any" mean no restriction.
+    ``status`` is the status field; ``status_on`` is the status on a given day.
     """
 
     slug: str
     name: str
     status: str = STATUS_OPEN
+    closes_on: datetime.date | None = None
     summary: str = ""
     description: str = ""
     places: tuple[PlaceRule, ...] = ()
@@ -434,131 +445,100 @@ class ProgrammeRules:
     audience: str = AUDIENCE_ANY
     amount_min: int | None = None
     amount_max: int | None = None
+    #: Where to go instead once it has closed.
+    successors: tuple[Term, ...] = ()
 
     @classmethod
-    def from_programme(
-        cls,
-        programme,
-        *,
-        today: datetime.date | None = None,
-        linked: Mapping[str, tuple] | None = None,
-    ) -> ProgrammeRules:
-        """The rules of a ``Programme`` instance, with its status as on ``today``
-        (``Programme.effective_status``: past its closing date it is closed).
-
-        Reads related objects through ``.all()`` only, so with
-        ``Programme.objects.with_match_details()`` this costs no query. A caller that
-        holds them already passes ``linked`` instead: for each link in LINKED, the
-        programme's linked rows made rules, in the order ``.all()`` would list them.
-        """
-        if linked is None:
-            linked = {
+    def from_programme(cls, programme) -> ProgrammeRules:
+        """The rules of a ``Programme`` instance. Reads related rows through ``.all()``
+        only, so with ``Programme.objects.with_match_details()`` it makes no query."""
+        return cls(
+            **{name: getattr(programme, name) for name in COLUMNS},
+            **{
                 name: tuple(make(row) for row in getattr(programme, name).all())
                 for name, make in LINKED.items()
-            }
-        return cls(
-            slug=programme.slug,
-            name=programme.name,
-            status=str(programme.effective_status(today)),
-            summary=programme.summary,
-            description=programme.description,
-            **{name: linked[name] for name in LINKED},
-            employees_min=programme.employees_min,
-            employees_max=programme.employees_max,
-            turnover_min=programme.turnover_min,
-            turnover_max=programme.turnover_max,
-            growth=programme.growth,
-            audience=programme.audience,
-            amount_min=programme.amount_min,
-            amount_max=programme.amount_max,
+            },
+            successors=tuple(
+                Term.of(relation.related)
+                for relation in programme.relations.all()
+                if relation.kind == KIND_SUCCEEDED_BY
+            ),
         )
+
+    def status_on(self, today: datetime.date | None) -> str:
+        """The status a reader sees on ``today`` (``STATUS``)."""
+        return status_on(self.status, self.closes_on, today)
 
     @property
     def offers_money(self) -> bool:
         return self.amount_min is not None or self.amount_max is not None
 
-    # The rules in words, worked out once per rules (a search explains the same
-    # programme to many businesses).
+    # The rules in words.
 
     @cached_property
     def place_names(self) -> str:
         return _or_list(place.name for place in self.places)
 
     @cached_property
-    def sector_names(self) -> str:
-        return _or_list(term.name for term in self.sectors)
-
-    @cached_property
     def sector_slugs(self) -> frozenset[str]:
         return frozenset(term.slug for term in self.sectors)
-
-    @cached_property
-    def stage_names(self) -> str:
-        return _or_list(term.name.lower() for term in self.stages)
-
-    @cached_property
-    def stage_slugs(self) -> frozenset[str]:
-        return frozenset(term.slug for term in self.stages)
-
-    @cached_property
-    def employees_wanted(self) -> str:
-        return describe_range(self.employees_min, self.employees_max)
-
-    @cached_property
-    def turnover_wanted(self) -> str:
-        return describe_range(self.turnover_min, self.turnover_max, show=format_money)
-
-    @cached_property
-    def amount_offered(self) -> str:
-        return describe_range(self.amount_min, self.amount_max, show=format_money)
 
     @cached_property
     def search_text(self) -> str:
         """The text the words searched for are looked for in, casefolded."""
         return f"{self.name} {self.summary} {self.description}".casefold()
 
-    def reason(self, criterion: Criterion, profile: BusinessProfile) -> Reason | None:
-        """``criterion``'s reason for ``profile``. Kept per answers read for a criterion
-        whose answers are chosen from a list (``CHOSEN_ANSWERS``): a search explains the
-        same programme to many businesses in the same place, sector or stage."""
-        key = profile.chosen_answers.get(criterion)
-        if key is None:
-            return criterion(rules=self, profile=profile)
-        known = self.__dict__.setdefault("_reasons", {})
-        reason = known.get(key, _UNKEPT)
-        if reason is _UNKEPT:
-            reason = known[key] = criterion(rules=self, profile=profile)
-        return reason
-
-    @cached_property
-    def restricted(self) -> tuple[Criterion, ...]:
-        """The criteria that can give this programme a reason (``CRITERIA`` in order):
-        those it restricts, and geography always. Each criterion gives None for a
-        programme it does not restrict, whatever the business, so the rest need not
-        be asked."""
-        return tuple(criterion for criterion in CRITERIA if _RESTRICTS[criterion](self))
-
-    def answers_fit(self, profile: BusinessProfile) -> tuple[str, ...]:
-        """The ranking factors ``profile``'s answers chosen from a list decide (all but
-        the words searched for). Kept per those answers, ``FIT_KEPT`` at most: a search
-        explains the same programme to many businesses asking alike."""
-        key = profile.fit_answers
-        known = self.__dict__.setdefault("_fit", {})
-        fit = known.get(key)
-        if fit is None:
-            if len(known) >= FIT_KEPT:
-                known.clear()
-            fit = known[key] = _answers_fit(self, profile)
-        return fit
-
     def closest_place(self, within: frozenset[str]) -> PlaceRule | None:
         """The most local of the programme's places among ``within`` (a business's place
-        and those containing it), or None. Kept per ``within``: one per place at most."""
-        known = self.__dict__.setdefault("_closest", {})
-        if within not in known:
-            inside = [place for place in self.places if place.slug in within]
-            known[within] = max(inside, key=lambda place: place.rank) if inside else None
-        return known[within]
+        and those containing it), or None."""
+        inside = [place for place in self.places if place.slug in within]
+        return max(inside, key=lambda place: place.rank) if inside else None
+
+
+#: ProgrammeRelation.Kind.SUCCEEDED_BY, repeated for the reason STATUS_OPEN is.
+KIND_SUCCEEDED_BY = "succeeded-by"
+
+
+# --- Columns: the catalogue as arrays ------------------------------------------------
+
+
+class Table:
+    """Which terms of a vocabulary each programme names: a row per programme (in
+    catalogue order), a column per slug any programme names."""
+
+    def __init__(self, named: Iterable[Iterable[str]]) -> None:
+        rows = [frozenset(slugs) for slugs in named]
+        self.column = {slug: i for i, slug in enumerate(sorted(set().union(*rows)))}
+        table = np.zeros((len(rows), len(self.column)), dtype=bool, order="F")
+        for row, slugs in enumerate(rows):
+            table[row, [self.column[slug] for slug in slugs]] = True
+        self.table = table
+        #: The programmes naming any term: those the vocabulary restricts.
+        self.any = table.any(axis=1)
+
+    def count(self, slugs: Iterable[str]) -> np.ndarray:
+        """How many of ``slugs`` each programme names (slugs none names count for none)."""
+        columns = [self.column[slug] for slug in slugs if slug in self.column]
+        return self.table[:, columns].sum(axis=1, dtype=np.int64)
+
+    def having(self, slugs: Iterable[str]) -> np.ndarray:
+        """The programmes naming at least one of ``slugs``."""
+        return self.count(slugs) > 0
+
+
+def _bounds(catalogue: Sequence[ProgrammeRules], low: str, high: str) -> tuple[np.ndarray, ...]:
+    """Each programme's ``low`` and ``high`` ends as numbers, with stand-ins for an end
+    left open that no answer falls outside (answers are 0 or more, and below 2 ** 63),
+    and whether either end is set."""
+    lows = [getattr(rules, low) for rules in catalogue]
+    highs = [getattr(rules, high) for rules in catalogue]
+    return (
+        np.array([-1 if v is None else v for v in lows], dtype=np.int64),
+        np.array([np.iinfo(np.int64).max if v is None else v for v in highs], dtype=np.int64),
+        np.array(
+            [a is not None or b is not None for a, b in zip(lows, highs, strict=True)], dtype=bool
+        ),
+    )
 
 
 # --- Criteria ------------------------------------------------------------------------
@@ -579,193 +559,285 @@ class Reason:
     text: str
 
 
-def geography(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason:
+@dataclass(frozen=True)
+class Verdicts:
+    """One criterion decided for every programme: which fail it, and which it leaves
+    unknown (a programme in neither meets it, or is not restricted by it)."""
+
+    unmet: np.ndarray  # bool
+    unknown: np.ndarray  # bool
+
+
+class Criterion:
+    """One eligibility rule. Subclasses write ``explain`` (one programme, in words) and
+    ``columns`` with ``decide`` (every programme at once) next to each other; the two
+    must give the same outcome, which the tests check."""
+
+    name: str
+
+    def explain(self, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None:
+        """The outcome for one programme with its reason, or None when the programme
+        does not restrict this criterion."""
+        raise NotImplementedError
+
+    def columns(self, catalogue: Sequence[ProgrammeRules]) -> object:
+        """What ``decide`` reads of the whole catalogue, made once per catalogue."""
+        raise NotImplementedError
+
+    def decide(self, columns, profile: BusinessProfile) -> Verdicts:
+        """``explain``'s outcome for every programme of the catalogue at once."""
+        raise NotImplementedError
+
+    def __call__(self, *, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None:
+        return self.explain(rules, profile)
+
+    def reason(self, outcome: Outcome, text: str) -> Reason:
+        return Reason(criterion=self.name, outcome=outcome, text=text)
+
+
+def _none(size: int) -> np.ndarray:
+    return np.zeros(size, dtype=bool)
+
+
+class Geography(Criterion):
     """A business qualifies when its place is, or sits inside, one of the programme's
     places. The catalogue always names the places, so an empty list is unknown (a data
     gap to check with the provider), never "anywhere"."""
-    if not rules.places:
-        return Reason(
-            criterion="geography",
-            outcome=Outcome.UNKNOWN,
-            text="The programme doesn't say where businesses must be; check with the provider.",
+
+    name = "geography"
+
+    def explain(self, rules, profile):
+        if not rules.places:
+            return self.reason(
+                Outcome.UNKNOWN,
+                "The programme doesn't say where businesses must be; check with the provider.",
+            )
+        names = rules.place_names
+        if not profile.location:
+            return self.reason(
+                Outcome.UNKNOWN,
+                f"You didn't say where your business is; it is open to businesses in {names}.",
+            )
+        closest = rules.closest_place(profile.location_within)
+        if closest is None:
+            area = "that area" if len(rules.places) == 1 else "those areas"
+            return self.reason(
+                Outcome.UNMET,
+                f"Open to businesses in {names}; {profile.place_words} is outside {area}.",
+            )
+        if closest.slug == profile.location:
+            where = "that is where you are"
+        else:
+            where = f"{profile.place_words} is inside it"
+        return self.reason(Outcome.MET, f"Open to businesses in {closest.name}; {where}.")
+
+    def columns(self, catalogue):
+        return Table([place.slug for place in rules.places] for rules in catalogue)
+
+    def decide(self, places: Table, profile):
+        if not profile.location:
+            return Verdicts(unmet=_none(len(places.any)), unknown=~_none(len(places.any)))
+        inside = places.having(profile.location_within)
+        return Verdicts(unmet=places.any & ~inside, unknown=~places.any)
+
+
+class OneOf(Criterion):
+    """A programme that names terms of a vocabulary (sectors, stages) is only for
+    businesses with one of them. The profile's answer is its field named ``name``; the
+    programme's terms are its field ``terms``."""
+
+    terms: str
+    unanswered: str  # "{names}"
+    answered: str  # "{names}", "{answer}"
+
+    def names(self, rules: ProgrammeRules) -> str:
+        return _or_list(term.name for term in getattr(rules, self.terms))
+
+    def answer_words(self, profile: BusinessProfile) -> str:
+        raise NotImplementedError
+
+    def explain(self, rules, profile):
+        terms = getattr(rules, self.terms)
+        if not terms:
+            return None
+        answer = getattr(profile, self.name)
+        if not answer:
+            return self.reason(Outcome.UNKNOWN, self.unanswered.format(names=self.names(rules)))
+        met = answer in {term.slug for term in terms}
+        return self.reason(
+            Outcome.MET if met else Outcome.UNMET,
+            self.answered.format(names=self.names(rules), answer=self.answer_words(profile)),
         )
-    names = rules.place_names
-    if not profile.location:
-        return Reason(
-            criterion="geography",
-            outcome=Outcome.UNKNOWN,
-            text=f"You didn't say where your business is; it is open to businesses in {names}.",
+
+    def columns(self, catalogue):
+        return Table([term.slug for term in getattr(rules, self.terms)] for rules in catalogue)
+
+    def decide(self, table: Table, profile):
+        answer = getattr(profile, self.name)
+        if not answer:
+            return Verdicts(unmet=_none(len(table.any)), unknown=table.any)
+        return Verdicts(unmet=table.any & ~table.having([answer]), unknown=_none(len(table.any)))
+
+
+class Sector(OneOf):
+    name = "sector"
+    terms = "sectors"
+    unanswered = "You didn't say which sector you are in; it is for businesses in {names}."
+    answered = "For businesses in {names}; you are in {answer}."
+
+    def answer_words(self, profile):
+        return profile.sector_words
+
+
+class Stage(OneOf):
+    """Stages: pre-start, start-up, established."""
+
+    name = "stage"
+    terms = "stages"
+    unanswered = "You didn't say how long you have been trading; it is for {names} businesses."
+    answered = "For {names} businesses; yours is {answer}."
+
+    def names(self, rules):
+        return super().names(rules).lower()
+
+    def answer_words(self, profile):
+        return profile.stage_words
+
+
+class InRange(Criterion):
+    """A programme with a range (a minimum, a maximum or both) is for businesses whose
+    answer lies inside it, ends included."""
+
+    low: str
+    high: str
+    show: Callable[[int], str]
+    unanswered: str  # "{wanted}"
+    answered: str  # "{wanted}", "{answer}"
+
+    def explain(self, rules, profile):
+        low, high = getattr(rules, self.low), getattr(rules, self.high)
+        if low is None and high is None:
+            return None
+        wanted = describe_range(low, high, show=self.show)
+        answer = getattr(profile, self.name)
+        if answer is None:
+            return self.reason(Outcome.UNKNOWN, self.unanswered.format(wanted=wanted))
+        met = (low is None or answer >= low) and (high is None or answer <= high)
+        return self.reason(
+            Outcome.MET if met else Outcome.UNMET,
+            self.answered.format(wanted=wanted, answer=self.show(answer)),
         )
-    closest = rules.closest_place(profile.location_within)
-    if closest is None:
-        area = "that area" if len(rules.places) == 1 else "those areas"
-        return Reason(
-            criterion="geography",
-            outcome=Outcome.UNMET,
-            text=f"Open to businesses in {names}; {profile.place_words} is outside {area}.",
-        )
-    if closest.slug == profile.location:
-        where = "that is where you are"
-    else:
-        where = f"{profile.place_words} is inside it"
-    return Reason(
-        criterion="geography",
-        outcome=Outcome.MET,
-        text=f"Open to businesses in {closest.name}; {where}.",
+
+    def columns(self, catalogue):
+        return _bounds(catalogue, self.low, self.high)
+
+    def decide(self, columns, profile):
+        lows, highs, restricted = columns
+        answer = getattr(profile, self.name)
+        if answer is None:
+            return Verdicts(unmet=_none(len(lows)), unknown=restricted)
+        return Verdicts(unmet=(lows > answer) | (highs < answer), unknown=_none(len(lows)))
+
+
+class Employees(InRange):
+    name = "employees"
+    low, high = "employees_min", "employees_max"
+    show = staticmethod(format_count)
+    unanswered = "You didn't say how many employees you have; it is for businesses with {wanted}."
+    answered = "For businesses with {wanted} employees; you have {answer}."
+
+
+class Turnover(InRange):
+    name = "turnover"
+    low, high = "turnover_min", "turnover_max"
+    show = staticmethod(format_money)
+    unanswered = (
+        "You didn't say what your turnover is; it is for businesses with turnover of {wanted}."
     )
+    answered = "For businesses with turnover of {wanted}; yours is {answer}."
 
 
-def sector(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None:
-    """A programme that names sectors is only for businesses in one of them."""
-    if not rules.sectors:
-        return None
-    names = rules.sector_names
-    if not profile.sector:
-        return Reason(
-            criterion="sector",
-            outcome=Outcome.UNKNOWN,
-            text=f"You didn't say which sector you are in; it is for businesses in {names}.",
-        )
-    met = profile.sector in rules.sector_slugs
-    return Reason(
-        criterion="sector",
-        outcome=Outcome.MET if met else Outcome.UNMET,
-        text=f"For businesses in {names}; you are in {profile.sector_words}.",
+class Funding(InRange):
+    """A programme that offers money per business suits a business looking for an
+    amount in that range. Only applies when it offers money."""
+
+    name = "funding"
+    low, high = "amount_min", "amount_max"
+    show = staticmethod(format_money)
+    unanswered = (
+        "You didn't say how much funding you are looking for; it offers {wanted} per business."
     )
+    answered = "Offers {wanted} per business; you are looking for {answer}."
 
 
-def stage(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None:
-    """A programme that names stages (pre-start, start-up, established) is only for
-    businesses at one of them."""
-    if not rules.stages:
-        return None
-    names = rules.stage_names
-    if not profile.stage:
-        return Reason(
-            criterion="stage",
-            outcome=Outcome.UNKNOWN,
-            text=f"You didn't say how long you have been trading; it is for {names} businesses.",
-        )
-    met = profile.stage in rules.stage_slugs
-    return Reason(
-        criterion="stage",
-        outcome=Outcome.MET if met else Outcome.UNMET,
-        text=f"For {names} businesses; yours is {profile.stage_words}.",
-    )
-
-
-def _within(value: int, low: int | None, high: int | None) -> bool:
-    return (low is None or value >= low) and (high is None or value <= high)
-
-
-def employees(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None:
-    """A programme with an employee range is for businesses inside it, ends included."""
-    wanted = rules.employees_wanted
-    if not wanted:
-        return None
-    if profile.employees is None:
-        return Reason(
-            criterion="employees",
-            outcome=Outcome.UNKNOWN,
-            text=(
-                f"You didn't say how many employees you have; it is for businesses with {wanted}."
-            ),
-        )
-    met = _within(profile.employees, rules.employees_min, rules.employees_max)
-    return Reason(
-        criterion="employees",
-        outcome=Outcome.MET if met else Outcome.UNMET,
-        text=f"For businesses with {wanted} employees; you have {profile.employees_words}.",
-    )
-
-
-def turnover(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None:
-    """A programme with a turnover range is for businesses inside it, ends included."""
-    wanted = rules.turnover_wanted
-    if not wanted:
-        return None
-    if profile.turnover is None:
-        return Reason(
-            criterion="turnover",
-            outcome=Outcome.UNKNOWN,
-            text=(
-                "You didn't say what your turnover is; it is for businesses with turnover "
-                f"of {wanted}."
-            ),
-        )
-    met = _within(profile.turnover, rules.turnover_min, rules.turnover_max)
-    return Reason(
-        criterion="turnover",
-        outcome=Outcome.MET if met else Outcome.UNMET,
-        text=f"For businesses with turnover of {wanted}; yours is {profile.turnover_words}.",
-    )
-
-
-def growth(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None:
+class Growth(Criterion):
     """Growth restrictions, by the OECD scaleup measure.
 
     "scaleup": met or not met by the measure, unknown without the figures.
     "potential-scaleup": a scaleup qualifies; anyone else may, so it is unknown until an
     adviser has looked at their plans — never failed.
     """
-    if rules.growth == GROWTH_SCALEUP:
+
+    name = "growth"
+
+    def explain(self, rules, profile):
         test = profile.scaleup
-        outcome = {True: Outcome.MET, False: Outcome.UNMET, None: Outcome.UNKNOWN}[test.result]
-        return Reason(
-            criterion="growth",
-            outcome=outcome,
-            text=f"For scaleups by the OECD measure. {test.text}",
-        )
-    if rules.growth == GROWTH_POTENTIAL_SCALEUP:
-        test = profile.scaleup
-        lead = "For scaleups and businesses with the potential to scale."
-        if test.result:
-            return Reason(criterion="growth", outcome=Outcome.MET, text=f"{lead} {test.text}")
-        return Reason(
-            criterion="growth",
-            outcome=Outcome.UNKNOWN,
-            text=f"{lead} An adviser will check your growth plans.",
-        )
-    return None
+        if rules.growth == GROWTH_SCALEUP:
+            outcome = {True: Outcome.MET, False: Outcome.UNMET, None: Outcome.UNKNOWN}
+            return self.reason(
+                outcome[test.result], f"For scaleups by the OECD measure. {test.text}"
+            )
+        if rules.growth == GROWTH_POTENTIAL_SCALEUP:
+            lead = "For scaleups and businesses with the potential to scale."
+            if test.result:
+                return self.reason(Outcome.MET, f"{lead} {test.text}")
+            return self.reason(Outcome.UNKNOWN, f"{lead} An adviser will check your growth plans.")
+        return None
+
+    def columns(self, catalogue):
+        growth = np.array([rules.growth for rules in catalogue], dtype=str)
+        return growth == GROWTH_SCALEUP, growth == GROWTH_POTENTIAL_SCALEUP
+
+    def decide(self, columns, profile):
+        scaleup, potential = columns
+        result = profile.scaleup.result
+        if result is True:
+            return Verdicts(unmet=_none(len(scaleup)), unknown=_none(len(scaleup)))
+        if result is False:
+            return Verdicts(unmet=scaleup, unknown=potential)
+        return Verdicts(unmet=_none(len(scaleup)), unknown=scaleup | potential)
 
 
-def audience(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None:
+class Audience(Criterion):
     """A programme for a particular group of people (such as women leaders). The finder
     doesn't ask who the user is, so this is always unknown."""
-    if rules.audience == AUDIENCE_ANY:
-        return None
-    who = AUDIENCE_WORDING.get(rules.audience, _humanise(rules.audience).lower())
-    return Reason(
-        criterion="audience",
-        outcome=Outcome.UNKNOWN,
-        text=f"For {who}; the finder doesn't ask about this, so check that you qualify.",
-    )
 
+    name = "audience"
 
-def funding(*, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None:
-    """A programme that offers money per business (a minimum, a maximum or both) suits
-    a business looking for an amount in that range. Only applies when it offers money."""
-    if not rules.offers_money:
-        return None
-    offered = rules.amount_offered
-    if profile.funding is None:
-        return Reason(
-            criterion="funding",
-            outcome=Outcome.UNKNOWN,
-            text=(
-                "You didn't say how much funding you are looking for; it offers "
-                f"{offered} per business."
-            ),
+    def explain(self, rules, profile):
+        if rules.audience == AUDIENCE_ANY:
+            return None
+        who = AUDIENCE_WORDING.get(rules.audience, _humanise(rules.audience).lower())
+        return self.reason(
+            Outcome.UNKNOWN,
+            f"For {who}; the finder doesn't ask about this, so check that you qualify.",
         )
-    met = _within(profile.funding, rules.amount_min, rules.amount_max)
-    return Reason(
-        criterion="funding",
-        outcome=Outcome.MET if met else Outcome.UNMET,
-        text=f"Offers {offered} per business; you are looking for {profile.funding_words}.",
-    )
+
+    def columns(self, catalogue):
+        return np.array([rules.audience != AUDIENCE_ANY for rules in catalogue], dtype=bool)
+
+    def decide(self, restricted, profile):
+        return Verdicts(unmet=_none(len(restricted)), unknown=restricted)
 
 
-Criterion = Callable[..., Reason | None]
+geography = Geography()
+sector = Sector()
+stage = Stage()
+employees = Employees()
+turnover = Turnover()
+growth = Growth()
+audience = Audience()
+funding = Funding()
 
 #: Every criterion, in the order reasons are shown.
 CRITERIA: tuple[Criterion, ...] = (
@@ -780,36 +852,179 @@ CRITERIA: tuple[Criterion, ...] = (
 )
 
 
-#: Whether a programme's rules restrict each criterion: where one does not, the
-#: criterion gives it no reason (None), whatever the business answered.
-_RESTRICTS: dict[Criterion, Callable[[ProgrammeRules], bool]] = {
-    geography: lambda rules: True,
-    sector: lambda rules: bool(rules.sectors),
-    stage: lambda rules: bool(rules.stages),
-    employees: lambda rules: bool(rules.employees_wanted),
-    turnover: lambda rules: bool(rules.turnover_wanted),
-    growth: lambda rules: rules.growth in (GROWTH_SCALEUP, GROWTH_POTENTIAL_SCALEUP),
-    audience: lambda rules: rules.audience != AUDIENCE_ANY,
-    funding: lambda rules: rules.offers_money,
-}
+# --- Status on a date ----------------------------------------------------------------
 
-#: The criteria whose reason depends only on answers chosen from a list (a place and the
-#: places containing it, a sector, a stage, with their names) or on none, with the
-#: profile's fields each reads: few distinct answers exist, so each programme's rules
-#: keep these reasons (``ProgrammeRules.reason``). A criterion reading anything else
-#: must not be listed.
-CHOSEN_ANSWERS: dict[Criterion, tuple[str, ...]] = {
-    geography: ("location", "location_within", "location_name"),
-    sector: ("sector", "sector_name"),
-    stage: ("stage", "stage_name"),
-    audience: (),
-}
 
-# How many sets of answers each programme's rules keep the ranking factors for.
-FIT_KEPT = 64
+def status_on(status: str, closes_on: datetime.date | None, today: datetime.date | None) -> str:
+    """The status a reader should see on ``today``: a programme whose closing date has
+    passed is closed, whatever its status field says (the date is a fact from the
+    source, while the field goes stale until someone reviews the entry); closing today
+    still counts as open. Otherwise, or with no ``today``, the status field stands."""
+    if today is not None and closes_on is not None and closes_on < today:
+        return STATUS_CLOSED
+    return status
 
-# A reason not yet worked out (a criterion may have none: None is kept too).
-_UNKEPT = object()
+
+#: The statuses the finder lists unless closed and proposed programmes are asked for.
+LISTED = (STATUS_OPEN, STATUS_OPENING_SOON)
+
+
+class Status:
+    """``status_on`` for every programme at once."""
+
+    def columns(self, catalogue: Sequence[ProgrammeRules]) -> tuple[np.ndarray, ...]:
+        never = datetime.date.max.toordinal()
+        return (
+            np.array([rules.status for rules in catalogue], dtype=str),
+            np.array(
+                [never if r.closes_on is None else r.closes_on.toordinal() for r in catalogue],
+                dtype=np.int64,
+            ),
+        )
+
+    def on(self, columns, today: datetime.date) -> np.ndarray:
+        """Each programme's status on ``today``."""
+        status, closes_on = columns
+        return np.where(closes_on < today.toordinal(), STATUS_CLOSED, status)
+
+    def listed(self, columns, today: datetime.date) -> np.ndarray:
+        """Whether each programme is listed on ``today`` (``LISTED``)."""
+        return np.isin(self.on(columns, today), LISTED)
+
+
+STATUS = Status()
+
+
+# --- Ranking -------------------------------------------------------------------------
+
+
+class Factor:
+    """One reason a programme ranks higher, worth points. Like a criterion, written for
+    one programme (``explain``: its points and words, or none) and for every programme
+    (``points``) side by side."""
+
+    def explain(
+        self, rules: ProgrammeRules, profile: BusinessProfile, today: datetime.date | None
+    ) -> tuple[int, str | None]:
+        raise NotImplementedError
+
+    def columns(self, catalogue: Sequence[ProgrammeRules]) -> object:
+        raise NotImplementedError
+
+    def points(self, columns, profile: BusinessProfile, today: datetime.date) -> np.ndarray:
+        raise NotImplementedError
+
+
+class SupportWanted(Factor):
+    """Each kind of support the user asked for that the programme offers. Asking for
+    support also narrows the list to programmes offering at least one (``offers``)."""
+
+    def explain(self, rules, profile, today):
+        wanted = [term for term in rules.support_types if term.slug in profile.support]
+        if not wanted:
+            return 0, None
+        words = _and_list(term.name.lower() for term in wanted)
+        return len(wanted) * FIT_SUPPORT, f"Offers {words}, which you asked for"
+
+    def columns(self, catalogue):
+        return Table([term.slug for term in rules.support_types] for rules in catalogue)
+
+    def points(self, table: Table, profile, today):
+        return table.count(profile.support) * FIT_SUPPORT
+
+    @staticmethod
+    def offers(rules: ProgrammeRules, profile: BusinessProfile) -> bool:
+        """Whether the programme belongs in the list for the support asked for: all do
+        when none is asked for."""
+        return not profile.support or any(t.slug in profile.support for t in rules.support_types)
+
+
+class SectorFit(Factor):
+    """A programme made for the user's sector; failing that, one serving a Plan for
+    Growth cluster that covers it."""
+
+    def explain(self, rules, profile, today):
+        if not profile.sector:
+            return 0, None
+        if profile.sector in rules.sector_slugs:
+            return FIT_SECTOR, "Specific to your sector"
+        for cluster in rules.clusters:
+            if profile.sector in cluster.sector_slugs:
+                return FIT_CLUSTER, f"Serves the {cluster.name} cluster, which includes your sector"
+        return 0, None
+
+    def columns(self, catalogue):
+        return (
+            Table([term.slug for term in rules.sectors] for rules in catalogue),
+            Table(
+                [slug for cluster in rules.clusters for slug in cluster.sector_slugs]
+                for rules in catalogue
+            ),
+        )
+
+    def points(self, columns, profile, today):
+        own, clusters = columns
+        if not profile.sector:
+            return np.zeros(len(own.any), dtype=np.int64)
+        return np.where(
+            own.having([profile.sector]),
+            FIT_SECTOR,
+            np.where(clusters.having([profile.sector]), FIT_CLUSTER, 0),
+        )
+
+
+class Locality(Factor):
+    """How local the most local of the programme's places containing the user is."""
+
+    def explain(self, rules, profile, today):
+        closest = rules.closest_place(profile.location_within)
+        if closest is None:
+            return 0, None
+        points = closest.rank * FIT_PLACE
+        if closest.rank >= PLACE_KIND_RANK["combined-authority"]:
+            return points, f"Local to {closest.name}"
+        if closest.rank == PLACE_KIND_RANK["region"]:
+            return points, f"Covers the {closest.name} region"
+        return points, None
+
+    def columns(self, catalogue):
+        ranks: dict[str, int] = {}
+        for rules in catalogue:
+            ranks.update((place.slug, place.rank) for place in rules.places)
+        places = Table([place.slug for place in rules.places] for rules in catalogue)
+        rank = np.zeros(len(places.column), dtype=np.int64)
+        for slug, column in places.column.items():
+            rank[column] = ranks[slug]
+        return places, rank
+
+    def points(self, columns, profile, today):
+        places, rank = columns
+        within = [places.column[s] for s in profile.location_within if s in places.column]
+        if not within:
+            return np.zeros(len(places.any), dtype=np.int64)
+        return (places.table[:, within] * rank[within]).max(axis=1) * FIT_PLACE
+
+
+class OpenNow(Factor):
+    """Open now, rather than opening soon (or closed or proposed, when those are
+    shown)."""
+
+    def explain(self, rules, profile, today):
+        if rules.status_on(today) == STATUS_OPEN:
+            return FIT_OPEN, "Open now"
+        return 0, None
+
+    def columns(self, catalogue):
+        return STATUS.columns(catalogue)
+
+    def points(self, columns, profile, today):
+        return (STATUS.on(columns, today) == STATUS_OPEN) * FIT_OPEN
+
+
+#: The ranking factors, in the order their words are shown. The words searched for
+#: come last, ranked by the database (``ProgrammeQuerySet.matching``).
+support_wanted = SupportWanted()
+FACTORS: tuple[Factor, ...] = (support_wanted, SectorFit(), Locality(), OpenNow())
 
 
 # --- The match -----------------------------------------------------------------------
@@ -836,56 +1051,17 @@ def level_for(reasons: Iterable[Reason]) -> Level:
     return Level.ELIGIBLE
 
 
-def fit_factors(*, rules: ProgrammeRules, profile: BusinessProfile) -> list[str]:
-    """Why this programme ranks where it does, in words, in ranking order: the support
-    the user asked for, sector or cluster specificity, how local it is, open now, and
-    the words searched for."""
-    fit = list(rules.answers_fit(profile))
-    if profile.search_words:
-        found = [word for word, folded in profile.search_words if folded in rules.search_text]
-        if found:
-            fit.append("Matches " + " ".join(f"“{word}”" for word in found))
-    return fit
-
-
-def _answers_fit(rules: ProgrammeRules, profile: BusinessProfile) -> tuple[str, ...]:
-    """``fit_factors`` but for the words searched for: what the answers chosen from a
-    list (``BusinessProfile.fit_answers``) and the programme's status decide."""
-    fit: list[str] = []
-
-    wanted = [term for term in rules.support_types if term.slug in profile.support]
-    if wanted:
-        fit.append(f"Offers {_and_list(term.name.lower() for term in wanted)}, which you asked for")
-
-    if profile.sector:
-        if profile.sector in rules.sector_slugs:
-            fit.append("Specific to your sector")
-        else:
-            cluster = next((c for c in rules.clusters if profile.sector in c.sector_slugs), None)
-            if cluster is not None:
-                fit.append(f"Serves the {cluster.name} cluster, which includes your sector")
-
-    closest = rules.closest_place(profile.location_within)
-    if closest is not None:
-        if closest.rank >= PLACE_KIND_RANK["combined-authority"]:
-            fit.append(f"Local to {closest.name}")
-        elif closest.rank == PLACE_KIND_RANK["region"]:
-            fit.append(f"Covers the {closest.name} region")
-
-    if rules.status == STATUS_OPEN:
-        fit.append("Open now")
-    return tuple(fit)
-
-
 @dataclass(frozen=True, kw_only=True)
 class Match:
     """How one programme matches one business: the level, each criterion's reason, and
-    the ranking factors that applied."""
+    the ranking factors that applied with the points they give (words searched for
+    aside: those the database ranks)."""
 
     programme_slug: str
     level: Level
     reasons: list[Reason] = field(default_factory=list)
     fit: list[str] = field(default_factory=list)
+    points: int = 0
 
     @property
     def unmet(self) -> list[Reason]:
@@ -896,27 +1072,30 @@ class Match:
         return [reason for reason in self.reasons if reason.outcome == Outcome.UNKNOWN]
 
 
-def evaluate(*, rules: ProgrammeRules, profile: BusinessProfile) -> Match:
+def evaluate(
+    *, rules: ProgrammeRules, profile: BusinessProfile, today: datetime.date | None = None
+) -> Match:
     """Match one programme against one business, criterion by criterion.
 
     The level follows ``level_for``; the reasons come in the order of ``CRITERIA``, one
-    for each criterion the programme restricts (geography always).
+    for each criterion the programme restricts (geography always). ``today`` decides
+    whether it is open now (without it, the status field does).
     """
-    reasons = [
-        reason
-        for criterion in rules.restricted
-        if (reason := rules.reason(criterion, profile)) is not None
-    ]
+    reasons = [reason for criterion in CRITERIA if (reason := criterion.explain(rules, profile))]
+    points = 0
+    fit = []
+    for factor in FACTORS:
+        earned, words = factor.explain(rules, profile, today)
+        points += earned
+        if words:
+            fit.append(words)
+    found = [word for word in profile.search_words if word.casefold() in rules.search_text]
+    if found:
+        fit.append("Matches " + " ".join(f"“{word}”" for word in found))
     return Match(
         programme_slug=rules.slug,
         level=level_for(reasons),
         reasons=reasons,
-        fit=fit_factors(rules=rules, profile=profile),
+        fit=fit,
+        points=points,
     )
-
-
-def match_programme(
-    programme, profile: BusinessProfile, *, today: datetime.date | None = None
-) -> Match:
-    """``evaluate`` for a ``Programme`` instance; query-free after ``with_match_details()``."""
-    return evaluate(rules=ProgrammeRules.from_programme(programme, today=today), profile=profile)

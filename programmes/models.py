@@ -11,6 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from clusters.models import Cluster, Place, Sector, SlugManager, Source
+from programmes.eligibility import status_on
 from programmes.querysets import ProgrammeManager
 
 
@@ -192,18 +193,13 @@ class Programme(models.Model):
         return (self.slug,)
 
     def effective_status(self, today: datetime.date | None = None) -> Programme.Status:
-        """The status a reader should see on ``today`` (default: today in London).
-
-        A programme whose closing date has passed is closed, whatever its status field
-        says: the date is a fact from the source, while the status field goes stale
-        until someone reviews the entry. Closing today still counts as open. Otherwise
-        the status field stands. ``ProgrammeQuerySet.with_effective_status`` is the same
-        rule in SQL, for filtering and counting; tests check the two agree.
-        """
-        today = today or timezone.localdate()
-        if self.closes_on is not None and self.closes_on < today:
-            return Programme.Status.CLOSED
-        return Programme.Status(self.status)
+        """The status a reader should see on ``today`` (default: today in London), by
+        ``eligibility.status_on``: past its closing date a programme is closed.
+        ``ProgrammeQuerySet.with_effective_status`` is the same rule in SQL, for
+        filtering and counting the A to Z; tests check the two agree."""
+        return Programme.Status(
+            status_on(self.status, self.closes_on, today or timezone.localdate())
+        )
 
 
 class ProgrammeRelation(models.Model):

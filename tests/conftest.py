@@ -40,14 +40,13 @@ def _empty_finder_caches() -> None:
     """The finder keeps the catalogue's vocabularies per process (finder/vocabulary.py).
     Each test builds its own catalogue and rolls it back, which no signal reports, so
     every test starts with an empty cache. The same goes for the cached search answers
-    (finder/cache.py), the index of the catalogue (finder/index.py) and the rendered
-    fragments (finder/fragments.py): no test sees another's."""
-    from finder import cache, fragments, index, vocabulary
+    (finder/cache.py) and the index of the catalogue (finder/index.py): no test sees
+    another's."""
+    from finder import cache, index, vocabulary
 
     vocabulary.clear()
     cache.clear()
     index.clear()
-    fragments.clear()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

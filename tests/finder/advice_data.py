@@ -92,7 +92,8 @@ def make_catalogue() -> Catalogue:
 
 
 def make_enquiry(catalogue: Catalogue, **fields) -> Enquiry:
-    """A Birmingham manufacturer with 40 staff looking for a £500,000 grant."""
+    """A Birmingham manufacturer with 40 staff looking for a £500,000 grant and for
+    leadership support."""
     fields.setdefault("business_name", "Brindley Widgets Ltd")
     fields.setdefault("contact_name", "Ada Brindley")
     fields.setdefault("email", "ada@brindley.example")
@@ -101,7 +102,7 @@ def make_enquiry(catalogue: Catalogue, **fields) -> Enquiry:
     fields.setdefault("employees", 40)
     fields.setdefault("funding_sought", 500_000)
     enquiry = Enquiry.objects.create(**fields)
-    enquiry.support_wanted.add(catalogue.grant)
+    enquiry.support_wanted.add(catalogue.grant, catalogue.leadership)
     return enquiry
 
 

@@ -322,3 +322,29 @@ def test_enquiry_history_records_who_changed_what(client, adviser, catalogue):
     html = page.content.decode()
     assert "adviser" in html
     assert "40" in html and "65" in html
+
+
+def test_enquiry_admin_shows_what_the_public_finder_shows_for_the_same_profile(
+    client, adviser, catalogue
+):
+    """The enquiry runs the finder's own search: the same programmes in the same order,
+    results and near misses apart, the support wanted included (a client asking only for
+    grants is not shown leadership programmes)."""
+    client.force_login(adviser)
+    for support in ([catalogue.grant], [catalogue.leadership], []):
+        enquiry = make_enquiry(catalogue)
+        enquiry.support_wanted.set(support)
+        html = client.get(change_url(enquiry)).content.decode()
+        results, near_misses = html.split("Near misses")
+        query = {
+            "location": enquiry.location.slug,
+            "sector": enquiry.sector.slug,
+            "employees": enquiry.employees,
+            "funding": enquiry.funding_sought,
+            "support": [s.slug for s in support],
+        }
+        public = client.get("/api/match/", query).json()
+        for shown, listed in ((results, public["results"]), (near_misses, public["near_misses"])):
+            assert re.findall(r'data-programme="([^"]+)"', shown) == [
+                item["slug"] for item in listed
+            ], support

@@ -4,16 +4,11 @@ input, the JSON contract, and a query count that holds whatever the number of re
 from __future__ import annotations
 
 import re
-from unittest import mock
 
 import pytest
 from django.http import QueryDict
 from django.urls import reverse, set_script_prefix
 
-from finder import cache, index
-from finder.filters import FinderFilterSet
-from finder.views import _queries
-from programmes.models import Programme
 from tests.factories import (
     make_geography,
     make_programme,
@@ -253,15 +248,12 @@ def _finder_queries(client, django_assert_num_queries, count: int) -> None:
     }
     # The form's choices and the place containment table are read once per process
     # (finder/vocabulary.py), and so is the index of the catalogue (finder/index.py)
-    # until the catalogue changes; this first search fills both. The index also keeps
-    # the programmes it showed: forget them, to count the queries of a first showing.
+    # until the catalogue changes; this first search fills both.
     client.get(HOME, params)
-    index.current(cache.catalogue_version()).forget()
     # The queries of one search, whatever the number of results:
     #  1    the catalogue version (is the index still current?)
-    # The lists, their lengths and the facet counts come from the index, and so do the
-    # programmes shown: their columns, their relations to other programmes and their
-    # places, sectors, stages, support types and clusters, read when it was built.
+    # The lists, their lengths, the facet counts and what the cards show of each
+    # programme come from the index, read when it was built.
     with django_assert_num_queries(count):
         response = client.get(HOME, params)
     assert response.status_code == 200
@@ -291,8 +283,8 @@ def test_home_query_count_does_not_grow_with_the_results(
 def test_home_programmes_shown_recently_cost_no_query(
     client, catalogue, django_assert_num_queries, settings
 ) -> None:
-    """The index keeps the programmes it showed, details and all, until the catalogue
-    changes: showing them again reads only the catalogue version."""
+    """The index holds every programme's rules and what a card shows of them until the
+    catalogue changes: a search without words reads only the catalogue version."""
     settings.FINDER_SEARCH_CACHE_SECONDS = 0
     params = {"location": "coventry", "support": "equity"}
     first = client.get(HOME, params)
@@ -329,112 +321,11 @@ def test_finder_pages_set_no_cookie(client, catalogue) -> None:
             assert "Cookie" not in response.get("Vary", ""), query
 
 
-def test_home_results_page_text_stays_within_latin_1(client, catalogue) -> None:
-    # The page's own marks, dashes and quotes are character references, so a page whose
-    # catalogue text and answers are Latin-1 is held at a byte a character (see
-    # views.home); words searched for are quoted with curly quotes, which are not.
-    html = client.get(HOME, {"location": "coventry", "funding": "3000000"}).content.decode()
-
-    assert "&#10003;" in html  # a rule met
-    assert "found &ndash; Find support" in html
-    assert "like &ldquo;battery&rdquo;" in html
-    assert max(map(ord, html)) <= 0xFF
-
-
-def test_home_search_page_is_home_html_whole(client, catalogue) -> None:
-    """A valid search's page is its content put into a kept frame of the page around it
-    (views._frame): byte for byte the page home.html renders in one go, for searches
-    finding none, one and several programmes, and again with the frames kept."""
-    from django.template.loader import render_to_string
-
-    from finder import fragments, views
-
-    queries = [
-        {"location": "coventry", "funding": "3000000", "employees": "25"},  # 1 found
-        {"location": "coventry"},  # several
-        {"location": "ashfield", "sector": "manufacturing", "q": "nothing-like-it"},  # none
-        {"location": "birmingham", "employees": "25"},
-    ]
-    counts = set()
-    for _ in range(2):
-        for query in queries:
-            cache.clear()  # the page made again, not the answer kept
-            with mock.patch.object(
-                views, "render_to_string", wraps=views.render_to_string
-            ) as rendered:
-                response = client.get(HOME, query)
-            assert response.status_code == 200
-            # The content as the view rendered it, with what it was rendered from.
-            ((context, request),) = [
-                call.args[1:]
-                for call in rendered.call_args_list
-                if call.args[0] == "finder/_content.html"
-            ]
-            whole = render_to_string("finder/home.html", context, request)
-
-            assert response.content.decode() == context["page_holes"].fill(whole), query
-            counts.add(context["search"].count)
-    assert len(counts) >= 3
-    frames = [key for key in fragments.store._entries if key[0] == "finder-frame"]
-    assert sorted(key[2] for key in frames) == sorted(counts)
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
-        "",
-        "page=2",
-        "location=coventry&page=3",
-        "q=caf%C3%A9+%26+bar%3D1&support=grant&support=equity&page=2&page=x",
-        "q=%E2%80%9Cbattery%E2%80%9D+%2B+%2F+%7E&employees=1%2C000",
-    ],
-)
-def test_queries_are_the_canonical_query_encoded_with_and_without_its_page(raw) -> None:
-    query = cache.canonical_query(QueryDict(raw), FinderFilterSet.base_filters)
-    without_page = query.copy()
-    without_page.pop("page", None)
-    rest = without_page.urlencode()
-
-    assert _queries(query) == (query.urlencode(), f"{rest}&" if rest else "")
-
-
-@pytest.mark.django_db
-def test_finder_form_fields_are_copied_for_each_form_as_django_copies_them(catalogue) -> None:
-    # The finder's fields copy themselves without the copy module (QuickCopyMixin): each
-    # form gets the copy Django's own __deepcopy__ makes, its choices shared.
-    import copy
-
-    from django import forms
-
-    form = FinderFilterSet({}, queryset=Programme.objects.all()).form
-    for name, original in type(form).base_fields.items():
-        quick = copy.deepcopy(original)
-        reference = forms.Field.__deepcopy__(original, {})
-        assert type(quick) is type(original), name
-        assert type(quick.widget) is type(original.widget), name
-        assert vars(quick).keys() == vars(reference).keys(), name
-        assert vars(quick.widget) == vars(reference.widget), name
-        for attribute in ("error_messages", "validators"):
-            assert getattr(quick, attribute) == getattr(original, attribute), name
-            assert getattr(quick, attribute) is not getattr(original, attribute), name
-        assert quick.widget.attrs is not original.widget.attrs, name
-        if hasattr(original, "_choices"):
-            assert quick._choices is original._choices, name
-            assert quick.widget.choices is original.widget.choices, name
-        # The copy is the form's own: changing it changes nothing else.
-        quick.widget.attrs["class"] = "changed"
-        quick.error_messages["required"] = "changed"
-        assert original.widget.attrs.get("class") != "changed", name
-        assert original.error_messages.get("required") != "changed", name
-    assert form.fields["q"] is not type(form).base_fields["q"]
-
-
 def test_home_links_to_the_api_under_the_script_prefix_it_is_served_at(
     client, catalogue, settings
 ) -> None:
-    # The API link's path is worked out once per URLconf and script prefix: a site
-    # served under a prefix links under it, and the same site at the root does not.
-    # (Each page worked out afresh: the answer cache is for one prefix per process.)
+    # A site served under a prefix links under it, and the same site at the root does
+    # not. (Each page worked out afresh: the answer cache is for one prefix per process.)
     settings.FINDER_SEARCH_CACHE_SECONDS = 0
     query = "location=coventry"
     try:

@@ -21,7 +21,6 @@ from programmes.eligibility import (
     Reason,
     Term,
     evaluate,
-    fit_factors,
     format_money,
     level_for,
 )
@@ -57,6 +56,11 @@ def rules(**fields) -> ProgrammeRules:
 
 def profile(**fields) -> BusinessProfile:
     return BusinessProfile(**fields)
+
+
+def fit_factors(*, rules: ProgrammeRules, profile: BusinessProfile) -> list[str]:
+    """The ranking factors' words for one programme, as a card shows them."""
+    return evaluate(rules=rules, profile=profile).fit
 
 
 IN_COVENTRY = {"location": "coventry", "location_name": "Coventry", "location_within": COVENTRY}
@@ -144,74 +148,7 @@ def test_geography_explains_one_rules_to_businesses_in_different_places():
         assert coventry.text == "Open to businesses in Coventry; that is where you are."
         assert derby.text.startswith("Open to businesses in D2N2;")
         assert leeds.outcome == Outcome.UNMET
-        assert eligibility.fit_factors(rules=shared, profile=in_coventry)[0] == "Local to Coventry"
-
-
-def test_kept_reasons_are_each_business_own():
-    """One programme's rules keep the reasons of criteria whose answers come from a list
-    (``CHOSEN_ANSWERS``): every business is told what fresh rules would tell it, whatever
-    was explained before, down to the names its answers are shown by."""
-    fields = {
-        "places": (WEST_MIDLANDS, COVENTRY_PLACE, D2N2),
-        "sectors": (AUTOMOTIVE, AEROSPACE),
-        "stages": (ESTABLISHED,),
-        "audience": "women-leaders",
-        "employees_min": 10,
-    }
-    businesses = [
-        profile(**IN_COVENTRY, sector="aerospace", stage="established", employees=12),
-        # The same answers shown by other names, or without them.
-        profile(**{**IN_COVENTRY, "location_name": "City of Coventry"}, sector="aerospace"),
-        profile(
-            location="coventry", location_within=COVENTRY, sector_name="Aero", sector="aerospace"
-        ),
-        profile(location="derby", location_within=frozenset({"derby", "d2n2"}), stage="start-up"),
-        profile(location="derby", location_name="Derby", stage="start-up", stage_name="Start-up"),
-        profile(location="leeds", location_within=frozenset({"leeds"}), sector="automotive"),
-        profile(employees=3),
-        profile(),
-    ]
-    shared = rules(**fields)
-
-    for _ in range(2):
-        for business in businesses:
-            kept = evaluate(rules=shared, profile=business)
-            assert kept == evaluate(rules=rules(**fields), profile=business), business
-    # Kept: one per criterion and distinct answers, no more.
-    # (7 places as named, 4 sectors as named, 4 stages as named, 1 audience.)
-    assert len(shared.__dict__["_reasons"]) == 7 + 4 + 4 + 1
-
-
-def test_kept_ranking_factors_are_each_business_own():
-    """One programme's rules keep the ranking factors each set of answers chosen from a
-    list decides (``ProgrammeRules.answers_fit``): every business, whatever it asked
-    for, is told what fresh rules would tell it, words searched for included."""
-    fields = {
-        "places": (WEST_MIDLANDS, COVENTRY_PLACE),
-        "sectors": (AEROSPACE,),
-        "support_types": (EQUITY, MENTORING),
-        "summary": "Equity for growth",
-    }
-    businesses = [
-        profile(**IN_COVENTRY, sector="aerospace", support={"equity"}),
-        profile(**IN_COVENTRY, sector="aerospace", support={"equity", "mentoring"}),
-        profile(**IN_COVENTRY, sector="automotive", support={"equity"}),
-        profile(**IN_COVENTRY, support={"grant"}, q="growth"),
-        profile(**IN_COVENTRY, support={"grant"}, q="Equity export"),
-        profile(location="derby", location_within=frozenset({"derby", "d2n2"})),
-        profile(location="west-midlands", location_within=frozenset({"west-midlands"})),
-        profile(q="growth"),
-        profile(),
-    ]
-    shared = rules(**fields)
-
-    for _ in range(2):
-        for business in businesses:
-            kept = eligibility.fit_factors(rules=shared, profile=business)
-            assert kept == eligibility.fit_factors(rules=rules(**fields), profile=business)
-    # Kept once for each set of answers, the words searched for apart.
-    assert len(shared.__dict__["_fit"]) == len(businesses) - 2
-    assert eligibility.fit_factors(rules=shared, profile=businesses[4])[-1] == "Matches “Equity”"
+        assert fit_factors(rules=shared, profile=in_coventry)[0] == "Local to Coventry"
 
 
 @pytest.mark.parametrize(
@@ -771,50 +708,3 @@ def test_eligibility_constants_match_the_model_choices():
         eligibility.STATUS_PROPOSED,
     } == set(Programme.Status.values)
     assert set(eligibility.PLACE_KIND_RANK) == set(Place.Kind.values)
-
-
-@given(
-    sectors=st.sampled_from([(), (AUTOMOTIVE,)]),
-    stages=st.sampled_from([(), (ESTABLISHED,)]),
-    employees=st.sampled_from([(None, None), (10, None), (None, 249)]),
-    turnover=st.sampled_from([(None, None), (100_000, 5_000_000)]),
-    amount=st.sampled_from([(None, None), (None, 50_000), (0, 0)]),
-    growth=st.sampled_from(["any", "scaleup", "potential-scaleup"]),
-    audience=st.sampled_from(["any", "women-leaders"]),
-    figures=st.tuples(optional_count, optional_count, optional_count, optional_count),
-    answers=st.booleans(),
-)
-def test_criteria_a_programme_does_not_restrict_give_it_no_reason(
-    sectors, stages, employees, turnover, amount, growth, audience, figures, answers
-):
-    """``evaluate`` asks only the criteria the rules restrict (``restricted``): the
-    others give no reason, whatever the business answered."""
-    shown = rules(
-        places=(WEST_MIDLANDS,),
-        sectors=sectors,
-        stages=stages,
-        employees_min=employees[0],
-        employees_max=employees[1],
-        turnover_min=turnover[0],
-        turnover_max=turnover[1],
-        amount_min=amount[0],
-        amount_max=amount[1],
-        growth=growth,
-        audience=audience,
-    )
-    employees_now, employees_then, turnover_now, turnover_then = figures
-    business = profile(
-        **(IN_COVENTRY if answers else {}),
-        sector="automotive" if answers else None,
-        stage="start-up" if answers else None,
-        employees=employees_now,
-        employees_3y_ago=employees_then,
-        turnover=turnover_now,
-        turnover_3y_ago=turnover_then,
-        funding=25_000 if answers else None,
-    )
-    for criterion in eligibility.CRITERIA:
-        if criterion not in shown.restricted:
-            assert criterion(rules=shown, profile=business) is None, criterion.__name__
-    every = [r for c in eligibility.CRITERIA if (r := c(rules=shown, profile=business)) is not None]
-    assert evaluate(rules=shown, profile=business).reasons == every

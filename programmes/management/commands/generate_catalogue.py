@@ -129,8 +129,19 @@ class Command(BaseCommand):
             default=DEFAULT_SEED,
             help=f"Random seed: the same seed gives the same programmes (default {DEFAULT_SEED}).",
         )
+        parser.add_argument(
+            "--every-criterion",
+            action="store_true",
+            help=(
+                "Make every programme restrict every eligibility criterion (places, "
+                "sectors, stages, employees, turnover, growth, audience and money), for "
+                "tests that check each rule."
+            ),
+        )
 
-    def handle(self, *args, programmes: int, seed: int, **options) -> None:
+    def handle(
+        self, *args, programmes: int, seed: int, every_criterion: bool = False, **options
+    ) -> None:
         vocabulary = read_vocabulary()
         rng = random.Random(seed)
         today = datetime.date.today()
@@ -141,7 +152,7 @@ class Command(BaseCommand):
             done = 0
             for start in range(0, programmes, BATCH):
                 size = min(BATCH, programmes - start)
-                create_batch(rng, vocabulary, start, size, today)
+                create_batch(rng, vocabulary, start, size, today, every_criterion)
                 done += size
                 self.stdout.write(f"Generated {done:,} of {programmes:,} programmes...")
         # Bulk inserts send no signals: say the catalogue changed, so the finder's cached
@@ -210,11 +221,19 @@ def remove_generated() -> int:
 
 
 def create_batch(
-    rng: random.Random, vocabulary: Vocabulary, start: int, size: int, today: datetime.date
+    rng: random.Random,
+    vocabulary: Vocabulary,
+    start: int,
+    size: int,
+    today: datetime.date,
+    every_criterion: bool = False,
 ) -> None:
     """Create ``size`` programmes numbered from ``start + 1`` and their many-to-many rows,
     one bulk insert per table."""
-    made = [_programme(rng, vocabulary, start + offset + 1, today) for offset in range(size)]
+    made = [
+        _programme(rng, vocabulary, start + offset + 1, today, every_criterion)
+        for offset in range(size)
+    ]
     created = Programme.objects.bulk_create([programme for programme, _ in made])
     if any(programme.pk is None for programme in created):  # backends without RETURNING
         ids = dict(
@@ -248,9 +267,14 @@ def _some(rng: random.Random, rows: Sequence, low: int, high: int) -> list:
 
 
 def _programme(
-    rng: random.Random, vocabulary: Vocabulary, number: int, today: datetime.date
+    rng: random.Random,
+    vocabulary: Vocabulary,
+    number: int,
+    today: datetime.date,
+    every_criterion: bool = False,
 ) -> tuple[Programme, dict[str, list]]:
-    """One synthetic programme and the rows it links to, by many-to-many field."""
+    """One synthetic programme and the rows it links to, by many-to-many field; with
+    ``every_criterion``, one that restricts every eligibility criterion."""
     kinds = {
         kind: weight for kind, weight in PLACE_KIND_WEIGHTS.items() if kind in vocabulary.places
     }
@@ -296,6 +320,18 @@ def _programme(
         rng.choice(TURNOVER_RANGES) if rng.random() < 0.25 else (None, None)
     )
 
+    growth = _weighted(rng, GROWTH_WEIGHTS)
+    audience = Programme.Audience.WOMEN_LEADERS if rng.random() < 0.03 else Programme.Audience.ANY
+    if every_criterion:
+        sectors = sectors or _some(rng, vocabulary.sectors, 1, 3)
+        stages = stages or _some(rng, vocabulary.stages, 1, 2)
+        employees_min, employees_max = rng.choice(EMPLOYEE_RANGES)
+        turnover_min, turnover_max = rng.choice(TURNOVER_RANGES)
+        growth = rng.choice([Programme.Growth.SCALEUP, Programme.Growth.POTENTIAL_SCALEUP])
+        audience = Programme.Audience.WOMEN_LEADERS
+        if amount_max is None:
+            amount_min, amount_max = rng.choice(MONEY[rng.choice(list(MONEY))])
+
     theme = rng.choice(THEMES)
     form = rng.choice(FORMS)
     area = places[0].name
@@ -319,10 +355,8 @@ def _programme(
         employees_max=employees_max,
         turnover_min=turnover_min,
         turnover_max=turnover_max,
-        growth=_weighted(rng, GROWTH_WEIGHTS),
-        audience=(
-            Programme.Audience.WOMEN_LEADERS if rng.random() < 0.03 else Programme.Audience.ANY
-        ),
+        growth=growth,
+        audience=audience,
         last_verified=today - datetime.timedelta(days=rng.randint(0, 720)),
         is_generated=True,
     )

@@ -1,0 +1,278 @@
+"""The finder's questions: a GET form whose cleaned answers are the business profile.
+
+The same form reads the finder page's and ``/api/match/``'s parameters, so bad input is
+refused the same way by both (every problem named, never a different search).
+"""
+
+from __future__ import annotations
+
+import re
+
+from crispy_forms.bootstrap import PrependedText
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Fieldset, Layout, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+
+from finder import vocabulary
+from programmes.eligibility import BusinessProfile
+
+# Fields that take one value; a second value would mean a silently different search.
+SINGLE_VALUED = (
+    "location",
+    "sector",
+    "stage",
+    "employees",
+    "turnover",
+    "funding",
+    "employees_3y_ago",
+    "turnover_3y_ago",
+    "q",
+    "include_closed",
+)
+
+MAX_EMPLOYEES = 10_000_000
+MAX_POUNDS = 1_000_000_000_000  # £1 trillion: far above any real business, within bigint
+NUMBER = re.compile(r"^[0-9]+$")
+
+
+# The choices come from a per-process cache of the vocabularies (finder/vocabulary.py):
+# they change only when the catalogue does. Callables, so each form reads them afresh.
+
+
+def place_choices() -> list:
+    return [("", "Choose a place"), *vocabulary.current().places]
+
+
+def sector_choices() -> list:
+    return [("", "Choose a sector"), *vocabulary.current().sectors]
+
+
+def stage_choices() -> list:
+    return list(vocabulary.current().stages)
+
+
+def support_choices() -> list:
+    return list(vocabulary.current().support_types)
+
+
+class WholeNumberField(forms.Field):
+    """A count or an amount of pounds typed as text.
+
+    A text input rather than type="number": a browser sends an empty value for text typed
+    into a number input, and the search would quietly drop it. "£25,000" and "25 000" are
+    read as 25000; anything else is an error naming the field.
+    """
+
+    widget = forms.TextInput
+
+    def __init__(self, *, noun: str, maximum: int, money: bool = False, **kwargs) -> None:
+        self.noun = noun
+        self.maximum = maximum
+        self.money = money
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "numeric", "spellcheck": "false"})
+
+    def to_python(self, value: str | None) -> int | None:
+        if value is None:
+            return None
+        text = str(value).strip()
+        if text == "":
+            return None
+        cleaned = re.sub(r"[,\s]", "", text)
+        if self.money:
+            cleaned = cleaned.removeprefix("£")
+        if cleaned.startswith("-") and NUMBER.match(cleaned[1:]):
+            raise ValidationError(f"{self.noun.capitalize()} must be 0 or more", code="negative")
+        if not NUMBER.match(cleaned):
+            example = "like 250000" if self.money else "like 12"
+            raise ValidationError(f"Enter {self.noun} as a whole number, {example}", code="invalid")
+        # Compare lengths before converting: Python refuses int() of a string over 4,300
+        # digits (a ValueError, so a server error), and a number longer than the
+        # maximum is too big whatever its digits.
+        digits = cleaned.lstrip("0") or "0"
+        if len(digits) > len(str(self.maximum)) or int(digits) > self.maximum:
+            raise ValidationError(
+                f"{self.noun.capitalize()} must be {self.maximum:,} or less", code="max"
+            )
+        return int(digits)
+
+
+class YesNoCheckbox(forms.CheckboxInput):
+    """A checkbox that hands its raw value to the field, so "include_closed=0" means no
+    (Django's own checkbox reads any non-empty text as ticked)."""
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, check_test=lambda value: YesNoField.parse(value) is True)
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class YesNoField(forms.Field):
+    widget = YesNoCheckbox
+    TRUE = {"1", "true", "yes", "on"}
+    FALSE = {"", "0", "false", "no", "off"}
+
+    @classmethod
+    def parse(cls, value) -> bool | None:
+        if value is None or value is False:
+            return False
+        if value is True:
+            return True
+        text = str(value).strip().lower()
+        if text in cls.TRUE:
+            return True
+        if text in cls.FALSE:
+            return False
+        return None
+
+    def to_python(self, value) -> bool:
+        parsed = self.parse(value)
+        if parsed is None:
+            raise ValidationError("Include closed programmes must be 1 (yes) or 0 (no)")
+        return parsed
+
+
+class BusinessProfileForm(forms.Form):
+    """The questions the finder asks, laid out with GOV.UK components. Every answer is
+    optional."""
+
+    location = forms.ChoiceField(
+        label="Where is your business?",
+        help_text="The local authority area your business is based in.",
+        choices=place_choices,
+        required=False,
+        error_messages={"invalid_choice": "Choose where your business is from the list"},
+    )
+    sector = forms.ChoiceField(
+        label="What does your business do?",
+        choices=sector_choices,
+        required=False,
+        error_messages={"invalid_choice": "Choose your sector from the list"},
+    )
+    stage = forms.ChoiceField(
+        label="How long has your business been trading?",
+        choices=stage_choices,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose one of the stages listed"},
+    )
+    employees = WholeNumberField(
+        label="How many employees do you have?",
+        noun="the number of employees",
+        maximum=MAX_EMPLOYEES,
+    )
+    turnover = WholeNumberField(
+        label="What is your annual turnover?",
+        help_text="In pounds, for your last full year.",
+        noun="your turnover",
+        maximum=MAX_POUNDS,
+        money=True,
+    )
+    funding = WholeNumberField(
+        label="How much funding are you looking for?",
+        help_text="In pounds. Leave blank if you are not looking for money.",
+        noun="the funding you are looking for",
+        maximum=MAX_POUNDS,
+        money=True,
+    )
+    support = forms.MultipleChoiceField(
+        label="What kind of support do you want?",
+        help_text="Select all that apply. Leave blank to see every kind.",
+        choices=support_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose support types from the list"},
+    )
+    employees_3y_ago = WholeNumberField(
+        label="Employees three years ago",
+        noun="the number of employees three years ago",
+        maximum=MAX_EMPLOYEES,
+    )
+    turnover_3y_ago = WholeNumberField(
+        label="Turnover three years ago",
+        help_text="With today's figures, this tells us whether you are a scaleup.",
+        noun="your turnover three years ago",
+        maximum=MAX_POUNDS,
+        money=True,
+    )
+    q = forms.CharField(
+        label="Anything else? (optional)",
+        help_text="Words to search for, like “battery” or “export”.",
+        max_length=200,
+        required=False,
+    )
+    include_closed = YesNoField(label="Include closed and proposed programmes", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.disable_csrf = True
+        self.helper.form_id = "finder-form"
+        # Land on the results: on a phone they sit below this long form. A page with
+        # errors has no #results, so it opens at the top, on the error summary.
+        self.helper.form_action = "#results"
+        self.helper.error_summary = False  # the page shows it at the top
+        self.helper.label_size = "s"
+        self.helper.include_media = False  # Django's own widgets: nothing to load
+        self.helper.layout = Layout(
+            Field("location"),
+            Field("sector"),
+            Field("stage"),
+            Field("employees", css_class="govuk-input--width-5"),
+            PrependedText("turnover", "£", css_class="govuk-input--width-10"),
+            PrependedText("funding", "£", css_class="govuk-input--width-10"),
+            Field("support", css_class="govuk-checkboxes--small"),
+            Fieldset(
+                "Growth over the last three years (optional)",
+                Field("employees_3y_ago", css_class="govuk-input--width-5"),
+                PrependedText("turnover_3y_ago", "£", css_class="govuk-input--width-10"),
+            ),
+            Field("q", css_class="govuk-!-width-full"),
+            Field("include_closed"),
+            Submit("", "Find support"),
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        getlist = getattr(self.data, "getlist", None)
+        if getlist is not None:
+            for name in SINGLE_VALUED:
+                if len(getlist(name)) > 1:
+                    label = self.fields[name].label.rstrip("?")
+                    self.add_error(name, f"Give only one answer to “{label}”")
+        return cleaned
+
+    def show_counts(self, counts: dict[str, int]) -> None:
+        """Put beside each kind of support how many programmes the business would see
+        if it chose it (the facet counts)."""
+        field = self.fields["support"]
+        field.choices = [(slug, f"{name} ({counts.get(slug, 0)})") for slug, name in field.choices]
+
+    def profile(self) -> BusinessProfile:
+        """The business the valid form describes."""
+        data = self.cleaned_data
+        labels = vocabulary.current().labels
+        location = data.get("location") or None
+        sector = data.get("sector") or None
+        stage = data.get("stage") or None
+        return BusinessProfile(
+            location=location,
+            location_name=labels["location"].get(location),
+            location_within=vocabulary.current().containing(location) if location else frozenset(),
+            sector=sector,
+            sector_name=labels["sector"].get(sector),
+            stage=stage,
+            stage_name=labels["stage"].get(stage),
+            employees=data.get("employees"),
+            turnover=data.get("turnover"),
+            funding=data.get("funding"),
+            support=frozenset(data.get("support") or ()),
+            q=data.get("q") or "",
+            employees_3y_ago=data.get("employees_3y_ago"),
+            turnover_3y_ago=data.get("turnover_3y_ago"),
+            include_closed=bool(data.get("include_closed")),
+        )

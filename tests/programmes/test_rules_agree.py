@@ -1,0 +1,167 @@
+"""Each rule is written once (programmes/eligibility.py), in two forms side by side: how
+it explains itself for one programme, and how it decides for the whole catalogue at
+once (the columns the finder's index keeps). These tests hold the two forms together:
+for generated catalogues in which every criterion is set, and hundreds of generated
+businesses, the index's verdicts, levels, fit and order are those of the per-programme
+explanation. Then they check that the comparison would notice: with any one
+criterion's, factor's or the status's whole-catalogue decision taken out, it fails."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import random
+from unittest import mock
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from clusters.models import Place, Sector
+from finder import cache, index, vocabulary
+from programmes import eligibility
+from programmes.eligibility import (
+    CRITERIA,
+    FACTORS,
+    STATUS,
+    BusinessProfile,
+    Level,
+    SupportWanted,
+    Verdicts,
+    evaluate,
+)
+from programmes.models import Stage, SupportType
+from tests.factories import make_programme
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 12, 3)
+
+
+@pytest.fixture
+def catalogue() -> index.CatalogueIndex:
+    """The real places and vocabularies; 150 programmes restricting every criterion and
+    150 as the benchmark makes them (most criteria unset); and the rarer cases: no
+    places named, closing today and yesterday."""
+    call_command("load_catalogue", verbosity=0)
+    out = io.StringIO()
+    call_command("generate_catalogue", programmes=150, seed=5, every_criterion=True, stdout=out)
+    every = [
+        r for r in index.current(cache.catalogue_version()).rules if r.slug[:10] == "generated-"
+    ]
+    assert len(every) == 150
+    for rules in every:
+        for criterion in CRITERIA:
+            assert criterion.explain(rules, BusinessProfile()) is not None, (rules, criterion)
+    call_command("generate_catalogue", programmes=150, seed=6, stdout=out)
+    make_programme(places=[], name="Anywhere", support_types=["grant"])
+    make_programme(name="Closes today", closes_on=TODAY, support_types=["loan"])
+    make_programme(name="Closed yesterday", closes_on=TODAY - datetime.timedelta(days=1))
+    cache.bump_catalogue_version()
+    return index.current(cache.catalogue_version())
+
+
+def profiles(count: int, seed: int) -> list[BusinessProfile]:
+    """``count`` businesses, each answering a random part of the questions."""
+    rng = random.Random(seed)
+    words = vocabulary.current()
+    places = sorted(Place.objects.values_list("slug", flat=True))
+    sectors = sorted(Sector.objects.values_list("slug", flat=True))
+    stages = sorted(Stage.objects.values_list("slug", flat=True))
+    support = sorted(SupportType.objects.values_list("slug", flat=True))
+
+    def maybe(value, chance=0.6):
+        return value if rng.random() < chance else None
+
+    made = []
+    for _ in range(count):
+        location = maybe(rng.choice(places), 0.8)
+        made.append(
+            BusinessProfile(
+                location=location,
+                location_within=words.containing(location) if location else frozenset(),
+                sector=maybe(rng.choice(sectors)),
+                stage=maybe(rng.choice(stages)),
+                employees=maybe(rng.choice([0, 1, 5, 9, 10, 11, 49, 50, 249, 250, 4000])),
+                turnover=maybe(rng.choice([0, 50_000, 100_000, 2_000_000, 10_000_001, 10**9])),
+                funding=maybe(rng.choice([0, 1_000, 25_000, 250_000, 1_000_000, 5_000_001])),
+                support=frozenset(rng.sample(support, rng.choice([0, 0, 1, 2, 3]))),
+                employees_3y_ago=maybe(rng.choice([5, 10, 12, 20])),
+                turnover_3y_ago=maybe(rng.choice([0, 100_000, 1_000_000])),
+                include_closed=rng.random() < 0.2,
+            )
+        )
+    return made
+
+
+def disagreements(built: index.CatalogueIndex, businesses, today=TODAY) -> list[str]:
+    """Where the index and the per-programme explanation differ, in words (none when
+    they agree): every programme's failures, unknowns, fit, listing and support
+    offered, and the order of both lists."""
+    found_wrong = []
+    for business in businesses:
+        found = built.search(business, today)
+        matches = {}
+        for row, rules in enumerate(built.rules):
+            match = evaluate(rules=rules, profile=business, today=today)
+            listed = business.include_closed or rules.status_on(today) in eligibility.LISTED
+            expected = (
+                len(match.unmet),
+                bool(match.unknown),
+                match.points,
+                listed,
+                SupportWanted.offers(rules, business),
+            )
+            actual = (
+                int(found.failures[row]),
+                bool(found.unknown[row]),
+                int(found.fit[row]),
+                bool(found.shown[row]),
+                bool(found.offering[row]),
+            )
+            if expected != actual:
+                found_wrong.append(f"{rules.slug} for {business}: {expected} != {actual}")
+            if listed and expected[4] and len(match.unmet) <= 1:
+                matches[int(built.ids[row])] = (len(match.unmet), match, row)
+
+        ranked = [(pk, m, row) for pk, (_, m, row) in matches.items()]
+        ranked.sort(key=lambda c: (bool(c[1].unknown), -c[1].points, c[2]))
+        in_order = [[pk for pk, _, _ in ranked if matches[pk][0] == unmet] for unmet in (0, 1)]
+        if [found.results.tolist(), found.near_misses.tolist()] != in_order:
+            found_wrong.append(f"the order of the lists for {business}")
+    return found_wrong
+
+
+def test_index_agrees_with_every_rule_for_every_programme(catalogue) -> None:
+    businesses = profiles(300, seed=1)
+    assert disagreements(catalogue, businesses) == []
+    # The businesses met every kind of outcome: the comparison was not of empty lists.
+    levels = {
+        evaluate(rules=rules, profile=business, today=TODAY).level
+        for business in businesses[:60]
+        for rules in catalogue.rules
+    }
+    assert levels == set(Level)
+
+
+@pytest.mark.parametrize("criterion", CRITERIA, ids=lambda c: c.name)
+def test_taking_out_any_criterions_decision_is_noticed(catalogue, criterion) -> None:
+    size = len(catalogue.ids)
+
+    def undecided(columns, profile) -> Verdicts:
+        return Verdicts(unmet=np.zeros(size, dtype=bool), unknown=np.zeros(size, dtype=bool))
+
+    with mock.patch.object(criterion, "decide", undecided):
+        assert disagreements(catalogue, profiles(60, seed=2)), criterion.name
+
+
+@pytest.mark.parametrize("factor", FACTORS, ids=lambda f: type(f).__name__)
+def test_taking_out_any_ranking_factor_is_noticed(catalogue, factor) -> None:
+    size = len(catalogue.ids)
+    with mock.patch.object(factor, "points", lambda *args: np.zeros(size, dtype=np.int64)):
+        assert disagreements(catalogue, profiles(60, seed=3)), type(factor).__name__
+
+
+def test_taking_out_the_status_on_the_day_is_noticed(catalogue) -> None:
+    with mock.patch.object(STATUS, "on", lambda columns, today: columns[0]):
+        assert disagreements(catalogue, profiles(60, seed=4))
