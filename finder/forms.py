@@ -36,26 +36,6 @@ MAX_POUNDS = 1_000_000_000_000  # £1 trillion: far above any real business, wit
 NUMBER = re.compile(r"^[0-9]+$")
 
 
-# The choices come from a per-process cache of the vocabularies (finder/vocabulary.py):
-# they change only when the catalogue does. Callables, so each form reads them afresh.
-
-
-def place_choices() -> list:
-    return [("", "Choose a place"), *vocabulary.current().places]
-
-
-def sector_choices() -> list:
-    return [("", "Choose a sector"), *vocabulary.current().sectors]
-
-
-def stage_choices() -> list:
-    return list(vocabulary.current().stages)
-
-
-def support_choices() -> list:
-    return list(vocabulary.current().support_types)
-
-
 class WholeNumberField(forms.Field):
     """A count or an amount of pounds typed as text.
 
@@ -142,19 +122,16 @@ class BusinessProfileForm(forms.Form):
     location = forms.ChoiceField(
         label="Where is your business?",
         help_text="The local authority area your business is based in.",
-        choices=place_choices,
         required=False,
         error_messages={"invalid_choice": "Choose where your business is from the list"},
     )
     sector = forms.ChoiceField(
         label="What does your business do?",
-        choices=sector_choices,
         required=False,
         error_messages={"invalid_choice": "Choose your sector from the list"},
     )
     stage = forms.ChoiceField(
         label="How long has your business been trading?",
-        choices=stage_choices,
         required=False,
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Choose one of the stages listed"},
@@ -181,7 +158,6 @@ class BusinessProfileForm(forms.Form):
     support = forms.MultipleChoiceField(
         label="What kind of support do you want?",
         help_text="Select all that apply. Leave blank to see every kind.",
-        choices=support_choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose support types from the list"},
@@ -208,6 +184,13 @@ class BusinessProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # The choices come from the vocabularies each process keeps until the catalogue
+        # changes (finder/vocabulary.py).
+        words = vocabulary.current()
+        self.fields["location"].choices = [("", "Choose a place"), *words.places]
+        self.fields["sector"].choices = [("", "Choose a sector"), *words.sectors]
+        self.fields["stage"].choices = words.stages
+        self.fields["support"].choices = words.support_types
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.disable_csrf = True

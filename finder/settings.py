@@ -125,6 +125,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only the finder's result cards (finder/templatetags/finder_cards.py).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "finder.jinja2.environment"},
+    },
 ]
 
 WSGI_APPLICATION = "finder.wsgi.application"

@@ -336,3 +336,21 @@ def test_home_links_to_the_api_under_the_script_prefix_it_is_served_at(
             assert f'href="{prefix}/api/match/?{query}"' in html, prefix
     finally:
         set_script_prefix("/")
+
+
+def test_home_result_cards_escape_what_the_catalogue_and_the_business_say(
+    client, catalogue
+) -> None:
+    # The cards are rendered with Jinja2 (finder/templatetags/finder_cards.py): its
+    # autoescaping must hold for catalogue text and for the reasons quoting answers.
+    make_programme(
+        slug="markup",
+        name="<b>Bold</b> & Co",
+        summary='<script>alert("x")</script>',
+        places=["coventry"],
+    )
+    html = client.get(HOME, {"location": "coventry", "q": "Bold"}).content.decode()
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co</a>" in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "<script>alert" not in html
+    assert "Matches “Bold”" in html

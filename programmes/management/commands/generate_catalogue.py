@@ -320,6 +320,9 @@ def _programme(
         rng.choice(TURNOVER_RANGES) if rng.random() < 0.25 else (None, None)
     )
 
+    theme = rng.choice(THEMES)
+    form = rng.choice(FORMS)
+    cost = "Free" if not money and rng.random() < 0.7 else ""
     growth = _weighted(rng, GROWTH_WEIGHTS)
     audience = Programme.Audience.WOMEN_LEADERS if rng.random() < 0.03 else Programme.Audience.ANY
     if every_criterion:
@@ -332,8 +335,6 @@ def _programme(
         if amount_max is None:
             amount_min, amount_max = rng.choice(MONEY[rng.choice(list(MONEY))])
 
-    theme = rng.choice(THEMES)
-    form = rng.choice(FORMS)
     area = places[0].name
     offers = ", ".join(support.name.lower() for support in support_types)
     programme = Programme(
@@ -350,7 +351,7 @@ def _programme(
         fund_size=fund_size,
         amount_min=amount_min,
         amount_max=amount_max,
-        cost="Free" if not money and rng.random() < 0.7 else "",
+        cost=cost,
         employees_min=employees_min,
         employees_max=employees_max,
         turnover_min=turnover_min,
