@@ -72,3 +72,11 @@ def test_merged_load_adds_up_its_windows() -> None:
     assert merged.errors == {"500": 2, "404": 1}
     assert merged.cache == {"hit": 2, "miss": 3}
     assert merged.percentile(100) == 500.0
+
+
+def test_median_and_p95_of_cpu_times() -> None:
+    assert run.median([3.0, 1.0, 2.0]) == 2.0
+    assert run.median([4.0, 1.0, 2.0, 3.0]) == 2.5
+    times = [float(n) for n in range(1, 101)]
+    assert run.p95(times) == 95.0
+    assert run.p95([7.0]) == 7.0

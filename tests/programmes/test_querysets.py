@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from clusters.models import Place
-from programmes.eligibility import BusinessProfile
 from programmes.models import Programme
 from tests.factories import (
     make_geography,
@@ -20,10 +19,6 @@ WMCA = "west-midlands-combined-authority"
 @pytest.fixture
 def geography() -> dict[str, Place]:
     return make_geography()
-
-
-def in_place(slug: str, **answers) -> BusinessProfile:
-    return BusinessProfile(location=slug, location_within=Place.objects.containing(slug), **answers)
 
 
 def slugs(queryset) -> list[str]:
