@@ -82,6 +82,10 @@ def test_search_cache_repeat_reads_only_the_version_and_same_content(
         "?location=coventry&support=grant&support=equity",  # support in another order
         "?location=coventry&support=equity&support=grant&utm_source=mail",  # ignored
         "?location=coventry&support=equity&support=grant&support=grant",  # repeated
+        "?location=coventry&support=equity&support=grant&page=1",  # the first page named
+        "?location=coventry&support=equity&support=grant&page=01",  # ...written otherwise
+        "?location=coventry&support=equity&support=grant&page=first",  # not a number
+        "?location=coventry&support=equity&support=grant&page=0",  # below the first
     ],
 )
 def test_search_cache_same_search_written_differently_hits(
