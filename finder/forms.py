@@ -13,6 +13,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.renderers import Jinja2
 
 from finder import vocabulary
 from programmes.eligibility import BusinessProfile
@@ -118,6 +119,11 @@ class YesNoField(forms.Field):
 class BusinessProfileForm(forms.Form):
     """The questions the finder asks, laid out with GOV.UK components. Every answer is
     optional."""
+
+    # Its widgets (a select of every place, one of every sector) are rendered with
+    # Django's own Jinja2 widget templates: the finder page then takes a median 25 ms of
+    # CPU rather than 43 ms (README, "Performance").
+    default_renderer = Jinja2()
 
     location = forms.ChoiceField(
         label="Where is your business?",

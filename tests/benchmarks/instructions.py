@@ -1,15 +1,14 @@
 """Instructions per finder request, counted by valgrind: a measure that does not drift.
 
-``make bench`` measures throughput, which on a shared machine moves by a third from one
-hour to the next. To tell whether a change makes a page cheaper, this counts the CPU
+``make bench`` measures time, which on a shared machine moves by a third from one hour
+to the next. To tell whether a change makes a page cheaper, this counts the CPU
 instructions (valgrind's callgrind, ``Ir``) that one finder request takes in-process
 (Django's test client, production settings, the answer cache off), at N = 10,000
 programmes on a throwaway database, in the same way every time:
 
 * **repeat**: a profile this process has answered before (what most of the benchmark's
   requests are: 240 profiles rotate);
-* **first**: a profile new to it, after others (it renders the cards of programmes it
-  has not shown, and so on);
+* **first**: a profile new to it, after others;
 * ``/healthz``, for scale.
 
 It counts instructions, not time: memory stalls and system calls are not in it (the
