@@ -333,9 +333,7 @@ def _count_queries(client, profiles: Sequence[str], counts: QueryCounts) -> None
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    # A first request fills the per-process caches (the vocabularies, the index of the
-    # catalogue); after it, each search's queries are all its own.
-    client.get("/", {"location": "birmingham"})
+    _first_request(client)
     for query in profiles:
         with CaptureQueriesContext(connection) as finder:
             response = client.get(f"/?{query}")
@@ -359,7 +357,7 @@ def cpu_per_request(profiles: Sequence[str]) -> dict[str, list[float]]:
     client = Client(SERVER_NAME="127.0.0.1")
     spent: dict[str, list[float]] = {"/": [], "/api/match/": []}
     with override_settings(FINDER_SEARCH_CACHE_SECONDS=0):
-        client.get("/", {"location": "birmingham"})
+        _first_request(client)
         for path, times in spent.items():
             for query in profiles:
                 started = time.process_time()
@@ -368,6 +366,19 @@ def cpu_per_request(profiles: Sequence[str]) -> dict[str, list[float]]:
                 _expect_ok(response.status_code, query)
     connection.close()
     return spent
+
+
+def _first_request(client) -> None:
+    """A first request, which fills the per-process caches: the vocabularies, and the
+    index of the catalogue; after it, each search's queries and CPU are all its own.
+
+    The vocabularies are read again once they are ``MAX_AGE_SECONDS`` old
+    (finder/vocabulary.py), by whichever request comes then: they are read afresh here,
+    so that none of the requests measured next (a few seconds' worth) is that one."""
+    from finder import vocabulary
+
+    vocabulary.clear()
+    client.get("/", {"location": "birmingham"})
 
 
 def median(values: Sequence[float]) -> float:
