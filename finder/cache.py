@@ -192,10 +192,10 @@ class Stored:
     content_type: str
 
 
-def get(key: str | None) -> HttpResponse | None:
+def get(key: str) -> HttpResponse | None:
     """The cached response for ``key``, marked as a hit, or None (always, with the cache
-    off: the views then make no key)."""
-    if not enabled() or key is None:
+    off)."""
+    if not enabled():
         return None
     stored = _cache().get(key)
     if stored is None:
@@ -205,9 +205,9 @@ def get(key: str | None) -> HttpResponse | None:
     return response
 
 
-def put(key: str | None, response: HttpResponse) -> HttpResponse:
+def put(key: str, response: HttpResponse) -> HttpResponse:
     """Keep a valid search's response (status 200 only) and mark it as a miss."""
-    if not enabled() or key is None or response.status_code != 200:
+    if not enabled() or response.status_code != 200:
         return response
     _cache().set(key, Stored(response.content, response["Content-Type"]), timeout=seconds())
     response[HEADER] = "miss"

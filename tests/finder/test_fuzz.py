@@ -1,6 +1,6 @@
 """Fuzzing the finder and /api/match/ with hypothesis: arbitrary query strings, on the real
 catalogue, must answer 200 or 400 — never a server error — and both addresses must agree,
-since they read the same parameters through the same FilterSet (PRODUCT.md §4).
+since they read the same parameters through the same form (PRODUCT.md §4).
 
 The query strings are built raw, so they can hold what a browser would never send: NUL,
 invalid UTF-8 and lone surrogates as percent-escapes, right-to-left text, numbers of
@@ -146,7 +146,7 @@ def check_answers(client: Client, query: str) -> None:
 
     assert page.status_code in (200, 400), (query, page.status_code)
     assert api.status_code in (200, 400), (query, api.status_code)
-    # Same parameters, same FilterSet: the page and the API agree on what was valid.
+    # Same parameters, same form: the page and the API agree on what was valid.
     assert page.status_code == api.status_code, query
 
     body = json.loads(api.content)
