@@ -7,6 +7,7 @@ refused the same way by both (every problem named, never a different search).
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from crispy_forms.bootstrap import PrependedText
 from crispy_forms.helper import FormHelper
@@ -35,49 +36,106 @@ SINGLE_VALUED = (
 MAX_EMPLOYEES = 10_000_000
 MAX_POUNDS = 1_000_000_000_000  # £1 trillion: far above any real business, within bigint
 NUMBER = re.compile(r"^[0-9]+$")
+# An amount of money as people write it: digits, with commas only between thousands; a
+# decimal part after a point; and k, m or bn (thousand, million, billion).
+AMOUNT = re.compile(
+    r"^(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<fraction>[0-9]+))?"
+    r"(?P<unit>k|thousand|m|mn|million|bn|billion)?$"
+)
+UNITS = {
+    "": 1,
+    "k": 1_000,
+    "thousand": 1_000,
+    "m": 1_000_000,
+    "mn": 1_000_000,
+    "million": 1_000_000,
+    "bn": 1_000_000_000,
+    "billion": 1_000_000_000,
+}
+MONEY_FORMATS = "like 250000, £250,000, 250k or 1.5m"
 
 
 class WholeNumberField(forms.Field):
-    """A count or an amount of pounds typed as text.
+    """A count typed as text.
 
     A text input rather than type="number": a browser sends an empty value for text typed
-    into a number input, and the search would quietly drop it. "£25,000" and "25 000" are
-    read as 25000; anything else is an error naming the field.
+    into a number input, and the search would quietly drop it. "1,000" and "1 000" are
+    read as 1000; anything else is an error naming the field.
     """
 
     widget = forms.TextInput
 
-    def __init__(self, *, noun: str, maximum: int, money: bool = False, **kwargs) -> None:
+    def __init__(self, *, noun: str, maximum: int, **kwargs) -> None:
         self.noun = noun
         self.maximum = maximum
-        self.money = money
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "numeric", "spellcheck": "false"})
 
     def to_python(self, value: str | None) -> int | None:
-        if value is None:
-            return None
-        text = str(value).strip()
+        text = "" if value is None else str(value).strip()
         if text == "":
             return None
         cleaned = re.sub(r"[,\s]", "", text)
-        if self.money:
-            cleaned = cleaned.removeprefix("£")
         if cleaned.startswith("-") and NUMBER.match(cleaned[1:]):
             raise ValidationError(f"{self.noun.capitalize()} must be 0 or more", code="negative")
         if not NUMBER.match(cleaned):
-            example = "like 250000" if self.money else "like 12"
-            raise ValidationError(f"Enter {self.noun} as a whole number, {example}", code="invalid")
+            raise ValidationError(f"Enter {self.noun} as a whole number, like 12", code="invalid")
         # Compare lengths before converting: Python refuses int() of a string over 4,300
         # digits (a ValueError, so a server error), and a number longer than the
         # maximum is too big whatever its digits.
         digits = cleaned.lstrip("0") or "0"
         if len(digits) > len(str(self.maximum)) or int(digits) > self.maximum:
-            raise ValidationError(
-                f"{self.noun.capitalize()} must be {self.maximum:,} or less", code="max"
-            )
+            raise self.too_big()
         return int(digits)
+
+    def too_big(self) -> ValidationError:
+        return ValidationError(
+            f"{self.noun.capitalize()} must be {self.maximum:,} or less", code="max"
+        )
+
+
+class MoneyField(WholeNumberField):
+    """An amount of pounds as people write it: "250000", "£250,000", "250k", "£1.5m",
+    "1.5 million", "1500000.00". Anything that could be read two ways ("1,5": a decimal
+    comma, or a thousands separator in the wrong place?) is an error that says which
+    forms are accepted. With ``zero_is_blank``, 0 means the question does not apply
+    (no money sought)."""
+
+    def __init__(self, *, zero_is_blank: bool = False, **kwargs) -> None:
+        self.zero_is_blank = zero_is_blank
+        super().__init__(**kwargs)
+
+    def to_python(self, value: str | None) -> int | None:
+        text = "" if value is None else str(value).strip()
+        if text == "":
+            return None
+        cleaned = re.sub(r"\s", "", text).lower().removeprefix("£")
+        negative = cleaned.startswith("-")
+        match = AMOUNT.match(cleaned.removeprefix("-").removeprefix("£"))
+        if match is None:
+            if "," in cleaned:
+                raise ValidationError(
+                    f"Enter {self.noun} with commas only between thousands and a point for "
+                    f"decimals, {MONEY_FORMATS}",
+                    code="invalid",
+                )
+            raise ValidationError(f"Enter {self.noun} in pounds, {MONEY_FORMATS}", code="invalid")
+        if negative:
+            raise ValidationError(f"{self.noun.capitalize()} must be 0 or more", code="negative")
+        whole = match["whole"].replace(",", "")
+        if len(whole) > len(str(self.maximum)):
+            raise self.too_big()
+        amount = Decimal(f"{whole}.{match['fraction'] or 0}") * UNITS[match["unit"] or ""]
+        if amount != amount.to_integral_value():
+            raise ValidationError(
+                f"Enter {self.noun} in whole pounds, {MONEY_FORMATS}", code="pence"
+            )
+        if amount > self.maximum:
+            raise self.too_big()
+        if amount == 0 and self.zero_is_blank:
+            return None
+        return int(amount)
 
 
 class YesNoCheckbox(forms.CheckboxInput):
@@ -147,19 +205,21 @@ class BusinessProfileForm(forms.Form):
         noun="the number of employees",
         maximum=MAX_EMPLOYEES,
     )
-    turnover = WholeNumberField(
+    turnover = MoneyField(
         label="What is your annual turnover?",
-        help_text="In pounds, for your last full year.",
+        help_text=f"In pounds, for your last full year, {MONEY_FORMATS}.",
         noun="your turnover",
         maximum=MAX_POUNDS,
-        money=True,
     )
-    funding = WholeNumberField(
+    funding = MoneyField(
         label="How much funding are you looking for?",
-        help_text="In pounds. Leave blank if you are not looking for money.",
+        help_text=(
+            f"In pounds, {MONEY_FORMATS}. Leave blank, or enter 0, if you are not looking "
+            "for money."
+        ),
         noun="the funding you are looking for",
         maximum=MAX_POUNDS,
-        money=True,
+        zero_is_blank=True,
     )
     support = forms.MultipleChoiceField(
         label="What kind of support do you want?",
@@ -173,12 +233,11 @@ class BusinessProfileForm(forms.Form):
         noun="the number of employees three years ago",
         maximum=MAX_EMPLOYEES,
     )
-    turnover_3y_ago = WholeNumberField(
+    turnover_3y_ago = MoneyField(
         label="Turnover three years ago",
         help_text="With today's figures, this tells us whether you are a scaleup.",
         noun="your turnover three years ago",
         maximum=MAX_POUNDS,
-        money=True,
     )
     q = forms.CharField(
         label="Anything else? (optional)",

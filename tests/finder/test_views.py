@@ -117,7 +117,29 @@ def test_home_support_narrows_results_and_counts_each_kind(client, catalogue) ->
             "employees",
             "Enter the number of employees as a whole number, like 12",
         ),
-        ({"turnover": "1e9"}, "turnover", "Enter your turnover as a whole number, like 250000"),
+        (
+            {"turnover": "1e9"},
+            "turnover",
+            "Enter your turnover in pounds, like 250000, £250,000, 250k or 1.5m",
+        ),
+        (
+            {"funding": "1,5"},
+            "funding",
+            "Enter the funding you are looking for with commas only between thousands and a "
+            "point for decimals, like 250000, £250,000, 250k or 1.5m",
+        ),
+        (
+            {"funding": "1.2.3"},
+            "funding",
+            "Enter the funding you are looking for in pounds, like 250000, £250,000, 250k or 1.5m",
+        ),
+        (
+            {"turnover_3y_ago": "£1,500.50"},
+            "turnover_3y_ago",
+            "Enter your turnover three years ago in whole pounds, like 250000, £250,000, 250k "
+            "or 1.5m",
+        ),
+        ({"funding": "-£5"}, "funding", "The funding you are looking for must be 0 or more"),
         (
             {"funding": "99999999999999999999"},
             "funding",
@@ -163,6 +185,37 @@ def test_home_accepts_pounds_and_commas_and_ignores_unknown_parameters(client, c
 
     assert response.status_code == 200
     assert response.context["search"].profile.funding == 3_000_000
+
+
+@pytest.mark.parametrize(
+    ("typed", "pounds"),
+    [
+        ("£1.5m", 1_500_000),
+        ("1.5 million", 1_500_000),
+        ("2m", 2_000_000),
+        ("250k", 250_000),
+        ("£1,500,000", 1_500_000),
+        ("1500000.00", 1_500_000),
+        ("1.2bn", 1_200_000_000),
+        ("0.5K", 500),
+    ],
+)
+def test_home_reads_money_as_people_write_it(client, catalogue, typed, pounds) -> None:
+    response = client.get(HOME, {"turnover": typed, "funding": typed})
+
+    assert response.status_code == 200
+    profile = response.context["search"].profile
+    assert (profile.turnover, profile.funding) == (pounds, pounds)
+
+
+def test_home_funding_of_zero_means_not_looking_for_money(client, catalogue) -> None:
+    # A turnover of 0 is a figure (a business not yet selling); funding of 0 is "none".
+    response = client.get(HOME, {"turnover": "0", "funding": "0", "location": "coventry"})
+
+    profile = response.context["search"].profile
+    assert (profile.turnover, profile.funding) == (0, None)
+    api = client.get("/api/match/", {"funding": "0", "location": "coventry"}).json()
+    assert not [r for r in api["near_misses"] for x in r["reasons"] if x["criterion"] == "funding"]
 
 
 def test_home_page_number_out_of_range_shows_the_last_page(client, catalogue) -> None:
