@@ -53,6 +53,8 @@ GROWTH_POTENTIAL_SCALEUP = "potential-scaleup"
 GROWTH_SCALEUP = "scaleup"
 AUDIENCE_ANY = "any"
 AUDIENCE_WOMEN_LEADERS = "women-leaders"
+#: The stage of a business not yet trading (a stable slug of the stage vocabulary).
+STAGE_PRE_START = "pre-start"
 
 #: How local a kind of place is; the finder ranks the most local programme first.
 #: A local authority beats a county, which beats a combined authority or LEP area,
@@ -775,7 +777,8 @@ class Growth(Criterion):
 
     "scaleup": met or not met by the measure, unknown without the figures.
     "potential-scaleup": a scaleup qualifies; anyone else may, so it is unknown until an
-    adviser has looked at their plans — never failed.
+    adviser has looked at their plans — never failed, but by a business not yet trading.
+    A business not yet trading has no growth to show: both are unmet for it.
     """
 
     name = "growth"
@@ -783,16 +786,21 @@ class Growth(Criterion):
     def explain(self, rules, profile):
         test = profile.scaleup
         if rules.growth == GROWTH_SCALEUP:
-            outcome = {True: Outcome.MET, False: Outcome.UNMET, None: Outcome.UNKNOWN}
-            return self.reason(
-                outcome[test.result], f"For scaleups by the OECD measure. {test.text}"
-            )
-        if rules.growth == GROWTH_POTENTIAL_SCALEUP:
+            lead = "For scaleups by the OECD measure."
+        elif rules.growth == GROWTH_POTENTIAL_SCALEUP:
             lead = "For scaleups and businesses with the potential to scale."
-            if test.result:
-                return self.reason(Outcome.MET, f"{lead} {test.text}")
-            return self.reason(Outcome.UNKNOWN, f"{lead} An adviser will check your growth plans.")
-        return None
+        else:
+            return None
+        if profile.stage == STAGE_PRE_START:
+            return self.reason(
+                Outcome.UNMET, f"{lead} Yours is not yet trading, so it has no growth to show yet."
+            )
+        if rules.growth == GROWTH_SCALEUP:
+            outcome = {True: Outcome.MET, False: Outcome.UNMET, None: Outcome.UNKNOWN}
+            return self.reason(outcome[test.result], f"{lead} {test.text}")
+        if test.result:
+            return self.reason(Outcome.MET, f"{lead} {test.text}")
+        return self.reason(Outcome.UNKNOWN, f"{lead} An adviser will check your growth plans.")
 
     def columns(self, catalogue):
         growth = np.array([rules.growth for rules in catalogue], dtype=str)
@@ -801,6 +809,8 @@ class Growth(Criterion):
     def decide(self, columns, profile):
         scaleup, potential = columns
         result = profile.scaleup.result
+        if profile.stage == STAGE_PRE_START:
+            return Verdicts(unmet=scaleup | potential, unknown=_none(len(scaleup)))
         if result is True:
             return Verdicts(unmet=_none(len(scaleup)), unknown=_none(len(scaleup)))
         if result is False:

@@ -708,3 +708,17 @@ def test_eligibility_constants_match_the_model_choices():
         eligibility.STATUS_PROPOSED,
     } == set(Programme.Status.values)
     assert set(eligibility.PLACE_KIND_RANK) == set(Place.Kind.values)
+
+
+@pytest.mark.parametrize("growth", ["scaleup", "potential-scaleup"])
+def test_growth_is_unmet_for_a_business_not_yet_trading(growth):
+    # Even with figures that would pass the OECD measure: a pre-start has no growth yet.
+    business = profile(stage="pre-start", employees_3y_ago=10, employees=40)
+    reason = eligibility.growth(rules=rules(growth=growth), profile=business)
+    assert reason.outcome == Outcome.UNMET
+    assert reason.text.endswith("Yours is not yet trading, so it has no growth to show yet.")
+    assert eligibility.growth(rules=rules(), profile=business) is None
+    started = profile(stage="start-up")
+    assert eligibility.growth(rules=rules(growth=growth), profile=started).outcome == (
+        Outcome.UNKNOWN
+    )
