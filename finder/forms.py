@@ -303,18 +303,15 @@ class BusinessProfileForm(forms.Form):
     def profile(self) -> BusinessProfile:
         """The business the valid form describes."""
         data = self.cleaned_data
-        labels = vocabulary.current().labels
-        location = data.get("location") or None
+        words = vocabulary.current()
         sector = data.get("sector") or None
         stage = data.get("stage") or None
         return BusinessProfile(
-            location=location,
-            location_name=labels["location"].get(location),
-            location_within=vocabulary.current().containing(location) if location else frozenset(),
+            **words.location(data.get("location")),
             sector=sector,
-            sector_name=labels["sector"].get(sector),
+            sector_name=words.labels["sector"].get(sector),
             stage=stage,
-            stage_name=labels["stage"].get(stage),
+            stage_name=words.labels["stage"].get(stage),
             employees=data.get("employees"),
             turnover=data.get("turnover"),
             funding=data.get("funding"),

@@ -107,10 +107,10 @@ class Enquiry(models.Model):
         business can use a West Midlands programme). Closed and proposed programmes
         stay hidden, as in the finder by default: they are not something to refer to.
         """
+        from finder import vocabulary
+
         return BusinessProfile(
-            location=self.location.slug,
-            location_name=self.location.name,
-            location_within=Place.objects.containing(self.location.slug),
+            **vocabulary.current().location(self.location.slug),
             sector=self.sector.slug if self.sector else None,
             sector_name=self.sector.name if self.sector else None,
             stage=self.stage.slug if self.stage else None,

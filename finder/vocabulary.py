@@ -63,18 +63,59 @@ class Vocabulary:
             "stage": dict(self.stages),
         }
 
+    @cached_property
+    def children(self) -> dict[str, frozenset[str]]:
+        """The places directly inside each place."""
+        children: dict[str, set[str]] = {}
+        for child, parents in self.parents.items():
+            for parent in parents:
+                children.setdefault(parent, set()).add(child)
+        return {parent: frozenset(slugs) for parent, slugs in children.items()}
+
+    def inside(self, slug: str) -> frozenset[str]:
+        """Every place inside this one, however indirectly (not the place itself)."""
+        return _reach(slug, self.children) - {slug}
+
+    def overlapping(self, slug: str) -> frozenset[str]:
+        """Every place sharing part of this place's area without containing all of it:
+        the places inside it, and those containing some of them (a LEP area reaching
+        into a county, say)."""
+        inside = self.inside(slug)
+        shared = set(inside)
+        for place in inside:
+            shared |= self.containing(place)
+        return frozenset(shared) - self.containing(slug)
+
+    def location(self, slug: str | None) -> dict[str, object]:
+        """What a business in the place ``slug`` (or in none) tells the finder about its
+        place: ``BusinessProfile``'s location fields."""
+        if not slug:
+            return {}
+        return {
+            "location": slug,
+            "location_name": self.labels["location"].get(slug),
+            "location_within": self.containing(slug),
+            "location_inside": self.inside(slug),
+            "location_overlapping": self.overlapping(slug),
+        }
+
     def containing(self, slug: str) -> frozenset[str]:
         """The slug of this place and of every place containing it, however indirectly
         (as ``Place.objects.containing``, without a query)."""
-        found = {slug}
-        todo = [slug]
-        while todo:
-            # ``found`` guards against a loop in bad data (A inside B inside A).
-            for parent in self.parents.get(todo.pop(), ()):
-                if parent not in found:
-                    found.add(parent)
-                    todo.append(parent)
-        return frozenset(found)
+        return _reach(slug, self.parents)
+
+
+def _reach(slug: str, links: dict[str, frozenset[str]]) -> frozenset[str]:
+    """``slug`` and every place reached from it by ``links``, however indirectly."""
+    found = {slug}
+    todo = [slug]
+    while todo:
+        # ``found`` guards against a loop in bad data (A inside B inside A).
+        for other in links.get(todo.pop(), ()):
+            if other not in found:
+                found.add(other)
+                todo.append(other)
+    return frozenset(found)
 
 
 _lock = threading.Lock()

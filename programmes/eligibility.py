@@ -275,14 +275,19 @@ class BusinessProfile:
     """What the user told the finder about their business. Every answer is optional.
 
     ``location_within`` is the user's place and every place containing it, transitively
-    (``Place.objects.containing``), resolved before matching so matching needs no
-    database. ``location_name``, ``sector_name`` and ``stage_name`` are only for wording;
-    without them the slug is shown.
+    (``Place.objects.containing``); ``location_inside`` every place inside it; and
+    ``location_overlapping`` every place sharing part of its area without containing all
+    of it (those inside it among them): all resolved before matching
+    (``finder.vocabulary.Vocabulary.location``), so matching needs no database.
+    ``location_name``, ``sector_name`` and ``stage_name`` are only for wording; without
+    them the slug is shown.
     """
 
     location: str | None = None
     location_name: str | None = None
     location_within: frozenset[str] = frozenset()
+    location_inside: frozenset[str] = frozenset()
+    location_overlapping: frozenset[str] = frozenset()
     sector: str | None = None
     sector_name: str | None = None
     stage: str | None = None
@@ -602,9 +607,12 @@ def _none(size: int) -> np.ndarray:
 
 
 class Geography(Criterion):
-    """A business qualifies when its place is, or sits inside, one of the programme's
-    places. The catalogue always names the places, so an empty list is unknown (a data
-    gap to check with the provider), never "anywhere"."""
+    """A business qualifies when the whole of its place lies inside the programme's
+    area: its place is, or sits inside, one of the programme's places. It does not when
+    none of its place does. When its place only overlaps the programme's area — a region
+    holding the programme's city, say — it is unknown, and the reason names the places
+    that qualify. The catalogue always names the places, so an empty list is unknown (a
+    data gap to check with the provider), never "anywhere"."""
 
     name = "geography"
 
@@ -621,17 +629,27 @@ class Geography(Criterion):
                 f"You didn't say where your business is; it is open to businesses in {names}.",
             )
         closest = rules.closest_place(profile.location_within)
-        if closest is None:
-            area = "that area" if len(rules.places) == 1 else "those areas"
+        if closest is not None:
+            if closest.slug == profile.location:
+                where = "that is where you are"
+            else:
+                where = f"{profile.place_words} is inside it"
+            return self.reason(Outcome.MET, f"Open to businesses in {closest.name}; {where}.")
+        shared = [place for place in rules.places if place.slug in profile.location_overlapping]
+        if shared:
+            inside = all(place.slug in profile.location_inside for place in shared)
+            verb = "includes" if inside else "overlaps"
             return self.reason(
-                Outcome.UNMET,
-                f"Open to businesses in {names}; {profile.place_words} is outside {area}.",
+                Outcome.UNKNOWN,
+                f"Open to businesses in {names}; {profile.place_words} {verb} "
+                f"{_or_list(place.name for place in shared)}: check that your business is "
+                "there.",
             )
-        if closest.slug == profile.location:
-            where = "that is where you are"
-        else:
-            where = f"{profile.place_words} is inside it"
-        return self.reason(Outcome.MET, f"Open to businesses in {closest.name}; {where}.")
+        area = "that area" if len(rules.places) == 1 else "those areas"
+        return self.reason(
+            Outcome.UNMET,
+            f"Open to businesses in {names}; {profile.place_words} is outside {area}.",
+        )
 
     def columns(self, catalogue):
         return Table([place.slug for place in rules.places] for rules in catalogue)
@@ -640,7 +658,8 @@ class Geography(Criterion):
         if not profile.location:
             return Verdicts(unmet=_none(len(places.any)), unknown=~_none(len(places.any)))
         inside = places.having(profile.location_within)
-        return Verdicts(unmet=places.any & ~inside, unknown=~places.any)
+        partly = places.having(profile.location_overlapping) & ~inside
+        return Verdicts(unmet=places.any & ~inside & ~partly, unknown=~places.any | partly)
 
 
 class OneOf(Criterion):

@@ -722,3 +722,31 @@ def test_growth_is_unmet_for_a_business_not_yet_trading(growth):
     assert eligibility.growth(rules=rules(growth=growth), profile=started).outcome == (
         Outcome.UNKNOWN
     )
+
+
+def test_geography_is_unknown_for_a_place_holding_part_of_the_area():
+    in_region = profile(
+        location="west-midlands",
+        location_name="West Midlands",
+        location_within=frozenset({"west-midlands", "england", "united-kingdom"}),
+        location_inside=frozenset({"west-midlands-combined-authority", "coventry"}),
+        location_overlapping=frozenset({"west-midlands-combined-authority", "coventry", "d2n2"}),
+    )
+    partly = eligibility.geography(rules=rules(places=(COVENTRY_PLACE, D2N2)), profile=in_region)
+    assert partly.outcome == Outcome.UNKNOWN
+    assert partly.text == (
+        "Open to businesses in Coventry or D2N2; West Midlands overlaps Coventry or D2N2: "
+        "check that your business is there."
+    )
+    within = eligibility.geography(rules=rules(places=(COVENTRY_PLACE,)), profile=in_region)
+    assert within.text == (
+        "Open to businesses in Coventry; West Midlands includes Coventry: check that your "
+        "business is there."
+    )
+    assert eligibility.geography(rules=rules(places=(UK,)), profile=in_region).outcome == (
+        Outcome.MET
+    )
+    outside = PlaceRule(slug="leeds", name="Leeds", kind="local-authority")
+    assert eligibility.geography(rules=rules(places=(outside,)), profile=in_region).outcome == (
+        Outcome.UNMET
+    )

@@ -75,11 +75,9 @@ def profiles(count: int, seed: int) -> list[BusinessProfile]:
 
     made = []
     for _ in range(count):
-        location = maybe(rng.choice(places), 0.8)
         made.append(
             BusinessProfile(
-                location=location,
-                location_within=words.containing(location) if location else frozenset(),
+                **words.location(maybe(rng.choice(places), 0.8)),
                 sector=maybe(rng.choice(sectors)),
                 stage=maybe(rng.choice(stages)),
                 employees=maybe(rng.choice([0, 1, 5, 9, 10, 11, 49, 50, 249, 250, 4000])),
@@ -169,3 +167,24 @@ def test_taking_out_any_one_decision_is_noticed(catalogue) -> None:
                 unnoticed.append(name)
     assert len(taken_out) == len(CRITERIA) + len(FACTORS) + 1 == 13
     assert unnoticed == []
+
+
+def test_a_place_met_means_every_place_inside_it_met(catalogue) -> None:
+    """Geography over the real places: a programme open to a business in a place is open
+    to one in any place inside it; one a place shares nothing with shares nothing with
+    the places inside it either."""
+    words = vocabulary.current()
+    columns = catalogue.columns[eligibility.geography]
+    checked = 0
+    for place in Place.objects.values_list("slug", flat=True):
+        outer = eligibility.geography.decide(columns, BusinessProfile(**words.location(place)))
+        for inner_place in words.inside(place):
+            inner = eligibility.geography.decide(
+                columns, BusinessProfile(**words.location(inner_place))
+            )
+            met_outer = ~outer.unmet & ~outer.unknown
+            met_inner = ~inner.unmet & ~inner.unknown
+            assert not (met_outer & ~met_inner).any(), (place, inner_place)
+            assert not (outer.unmet & ~inner.unmet).any(), (place, inner_place)
+            checked += 1
+    assert checked > 50
