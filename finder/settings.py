@@ -126,9 +126,12 @@ TEMPLATES = [
         },
     },
     {
-        # Only the finder's result cards (finder/templatetags/finder_cards.py).
+        # The templates rendered on every search: the `govuk` crispy-forms template pack
+        # and the finder's result cards (finder/jinja2.py). Django's engine, first in
+        # this list, has no templates of these names, so both crispy-forms and
+        # {% result_cards %} find them here.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
         "OPTIONS": {"environment": "finder.jinja2.environment"},
     },

@@ -1,5 +1,5 @@
 """``{% result_cards results near_miss %}``: the finder's result cards, rendered with
-Jinja2 (templates/finder/_result_cards.jinja). The cards are most of a results page,
+Jinja2 (templates/jinja2/finder/_result_cards.html). The cards are most of a results page,
 and Jinja2 renders them several times faster than the Django template language (README,
 "Performance")."""
 
@@ -20,4 +20,4 @@ register = template.Library()
 def result_cards(results: Sequence[Result], near_miss: bool) -> SafeString:
     context = {"results": results, "near_miss": near_miss}
     # Jinja2 escapes what the cards print (Django's backend turns autoescape on).
-    return mark_safe(render_to_string("finder/_result_cards.jinja", context, using="jinja2"))
+    return mark_safe(render_to_string("finder/_result_cards.html", context, using="jinja2"))

@@ -1,9 +1,10 @@
 """Template helpers for the project's `govuk` crispy-forms template pack and site chrome.
 
-The pack's templates (templates/govuk/) render GOV.UK Frontend markup; these helpers do the
-few things Django's template language cannot: add GOV.UK classes to a widget without
-mutating it, link hints and errors to the control with `aria-describedby`, and decide
-where an error summary link should land.
+The pack's templates (templates/jinja2/govuk/, rendered by Django's Jinja2 backend with
+finder/jinja2.py's environment) render GOV.UK Frontend markup; these helpers add GOV.UK
+classes to a widget without mutating it, link hints and errors to the control with
+`aria-describedby`, and decide where an error summary link should land.
+`{% govuk_error_summary form %}` puts the pack's error summary on a page.
 
 Id convention, shared with the templates: a field's hint is `<auto_id>-hint` and its error
 message `<auto_id>-error`, as in GOV.UK Frontend's own components.
@@ -12,8 +13,10 @@ message `<auto_id>-error`, as in GOV.UK Frontend's own components.
 from __future__ import annotations
 
 from django import forms, template
+from django.forms import Form
 from django.forms.boundfield import BoundField
-from django.utils.safestring import SafeString
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -72,6 +75,13 @@ def govuk_widget(field: BoundField, base_class: str) -> SafeString:
     if describedby:
         attrs["aria-describedby"] = describedby
     return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag
+def govuk_error_summary(form: Form) -> SafeString:
+    """The GOV.UK error summary of a bound form, for the top of a page (nothing when the
+    form has no errors): the pack's own, templates/jinja2/govuk/error_summary.html."""
+    return mark_safe(render_to_string("govuk/error_summary.html", {"form": form}, using="jinja2"))
 
 
 @register.filter
