@@ -44,6 +44,7 @@ class SectorAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "cluster_count"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ["broader"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Sector]:
         return super().get_queryset(request).annotate(_cluster_count=Count("clusters"))

@@ -141,11 +141,20 @@ class Place(models.Model):
 
 
 class Sector(models.Model):
-    """An industry a business picks from in the finder."""
+    """An industry a business picks from in the finder. Sectors nest: automotive is a
+    kind of manufacturing, so a programme for manufacturing is open to an automotive
+    business."""
 
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    broader = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        related_name="narrower",
+        blank=True,
+        help_text="The sectors this one is a kind of (automotive: manufacturing).",
+    )
 
     objects = SlugManager()
 

@@ -304,12 +304,10 @@ class BusinessProfileForm(forms.Form):
         """The business the valid form describes."""
         data = self.cleaned_data
         words = vocabulary.current()
-        sector = data.get("sector") or None
         stage = data.get("stage") or None
         return BusinessProfile(
             **words.location(data.get("location")),
-            sector=sector,
-            sector_name=words.labels["sector"].get(sector),
+            **words.sector(data.get("sector") or None),
             stage=stage,
             stage_name=words.labels["stage"].get(stage),
             employees=data.get("employees"),

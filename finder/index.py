@@ -12,8 +12,9 @@ number stored in the database and changed with every catalogue change). Every se
 reads the version first and rebuilds the index when it has moved, so an edit made in
 any process is seen by every process at its next search.
 
-Only the words searched for (``q``) ask the database, in one query, so that they keep
-its text search (full-text search with ranking on PostgreSQL).
+A search asks the database one thing: the catalogue version. The words searched for
+are matched here too (``programmes.eligibility.Words``), so they behave the same on
+every database.
 """
 
 from __future__ import annotations
@@ -48,10 +49,11 @@ class Found:
 
     index: CatalogueIndex
     failures: np.ndarray  # int: criteria failed
+    actionable: np.ndarray  # bool: every criterion failed is one the business can act on
     unknown: np.ndarray  # bool: some criterion unknown
     shown: np.ndarray  # bool: listed (or closed ones asked for) and matching the words
     offering: np.ndarray  # bool: offers a kind of support the user wants (all, if none)
-    fit: np.ndarray  # ranking points (a float once words are searched for)
+    fit: np.ndarray  # int: ranking points
 
     @cached_property
     def matches(self) -> np.ndarray:
@@ -65,15 +67,19 @@ class Found:
 
     @cached_property
     def near_misses(self) -> np.ndarray:
-        """Programme ids failing exactly one criterion, in ranking order."""
-        return self.ranked(self.shown & (self.failures == 1) & self.offering)
+        """Programme ids failing exactly one criterion: those failing one the business
+        could act on first, then in ranking order."""
+        rows = self.shown & (self.failures == 1) & self.offering
+        return self.ranked(rows, first=self.actionable)
 
-    def ranked(self, rows: np.ndarray) -> np.ndarray:
-        """The ids of ``rows``, eligible before possible, then best fit first, then by
-        name (the index's own order)."""
+    def ranked(self, rows: np.ndarray, first: np.ndarray | None = None) -> np.ndarray:
+        """The ids of ``rows`` (those ``first`` before the rest), best fit first; on
+        equal fit eligible before possible, then by name (the index's own order)."""
         positions = np.flatnonzero(rows)
-        order = np.lexsort((positions, -self.fit[positions], self.unknown[positions]))
-        return self.index.ids[positions[order]]
+        keys = [positions, self.unknown[positions], -self.fit[positions]]
+        if first is not None:
+            keys.append(~first[positions])
+        return self.index.ids[positions[np.lexsort(keys)]]
 
     def support_counts(self) -> dict[str, int]:
         """How many of the profile's matches give each kind of support."""
@@ -100,10 +106,13 @@ class CatalogueIndex:
     def search(self, profile: BusinessProfile, today: datetime.date) -> Found:
         """Decide every criterion for every programme."""
         failures = np.zeros(len(self.ids), dtype=np.int8)
+        actionable = np.ones(len(self.ids), dtype=bool)
         unknown = np.zeros(len(self.ids), dtype=bool)
         for criterion in CRITERIA:
             verdicts = criterion.decide(self.columns[criterion], profile)
             failures += verdicts.unmet
+            if not criterion.actionable:
+                actionable &= ~verdicts.unmet
             unknown |= verdicts.unknown
         fit = sum(factor.points(self.columns[factor], profile, today) for factor in FACTORS)
         shown = (
@@ -111,28 +120,12 @@ class CatalogueIndex:
             if profile.include_closed
             else STATUS.listed(self.status, today)
         )
-        if profile.search_words:
-            matching, rank = self.text(profile.q)
-            shown &= matching
-            fit = fit + rank
         offering = (
             self.columns[support_wanted].having(profile.support)
             if profile.support
             else np.ones(len(self.ids), dtype=bool)
         )
-        return Found(self, failures, unknown, shown, offering, fit)
-
-    def text(self, q: str) -> tuple[np.ndarray, np.ndarray]:
-        """The programmes matching the words ``q`` and their text rank, asked of the
-        database (``ProgrammeQuerySet.matching``) in one query."""
-        matching = np.zeros(len(self.ids), dtype=bool)
-        rank = np.zeros(len(self.ids), dtype=float)
-        for pk, text_rank in Programme.objects.matching(q).values_list("pk", "text_rank"):
-            row = self.row_of.get(pk)
-            if row is not None:
-                matching[row] = True
-                rank[row] = float(text_rank)
-        return matching, rank
+        return Found(self, failures, actionable, unknown, shown, offering, fit)
 
     def get(self, pk: int) -> ProgrammeRules:
         return self.rules[self.row_of[pk]]
@@ -147,6 +140,7 @@ class CatalogueIndex:
             "sectors": _linked("sectors"),
             "stages": _linked("stages"),
             "support_types": _linked("support_types"),
+            "providers": _linked("providers"),
             "clusters": _linked(
                 "clusters",
                 {c.pk: ClusterRule.of(c) for c in Cluster.objects.prefetch_related("sectors")},

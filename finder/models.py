@@ -109,10 +109,10 @@ class Enquiry(models.Model):
         """
         from finder import vocabulary
 
+        words = vocabulary.current()
         return BusinessProfile(
-            **vocabulary.current().location(self.location.slug),
-            sector=self.sector.slug if self.sector else None,
-            sector_name=self.sector.name if self.sector else None,
+            **words.location(self.location.slug),
+            **words.sector(self.sector.slug if self.sector else None),
             stage=self.stage.slug if self.stage else None,
             stage_name=self.stage.name if self.stage else None,
             employees=self.employees,

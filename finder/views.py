@@ -97,6 +97,7 @@ def _as_json(request: HttpRequest, result: Result) -> dict:
             {"criterion": reason.criterion, "outcome": reason.outcome.value, "text": reason.text}
             for reason in result.match.reasons
         ],
+        "eligibility_note": programme.eligibility_note,
         "fit": result.match.fit,
         "successors": [
             {"slug": successor.slug, "name": successor.name, "url": url(successor.slug)}

@@ -53,6 +53,8 @@ class Vocabulary:
     stages: Choices
     support_types: Choices
     parents: dict[str, frozenset[str]]
+    #: The broader sectors of each sector that has any (automotive: manufacturing).
+    broader: dict[str, frozenset[str]]
 
     @cached_property
     def labels(self) -> dict[str, dict[str, str]]:
@@ -99,6 +101,17 @@ class Vocabulary:
             "location_overlapping": self.overlapping(slug),
         }
 
+    def sector(self, slug: str | None) -> dict[str, object]:
+        """What a business in the sector ``slug`` (or in none) tells the finder about
+        its sector: ``BusinessProfile``'s sector fields."""
+        if not slug:
+            return {}
+        return {
+            "sector": slug,
+            "sector_name": self.labels["sector"].get(slug),
+            "sector_within": _reach(slug, self.broader),
+        }
+
     def containing(self, slug: str) -> frozenset[str]:
         """The slug of this place and of every place containing it, however indirectly
         (as ``Place.objects.containing``, without a query)."""
@@ -106,7 +119,8 @@ class Vocabulary:
 
 
 def _reach(slug: str, links: dict[str, frozenset[str]]) -> frozenset[str]:
-    """``slug`` and every place reached from it by ``links``, however indirectly."""
+    """``slug`` and every place (or sector) reached from it by ``links``, however
+    indirectly."""
     found = {slug}
     todo = [slug]
     while todo:
@@ -142,17 +156,13 @@ def clear(**kwargs) -> None:
 
 
 def read() -> Vocabulary:
-    """Read the vocabularies from the database: five queries."""
+    """Read the vocabularies from the database: six queries."""
     places = Place.objects.order_by("name").values_list("kind", "slug", "name")
     groups = []
     for kind, label in PLACE_GROUPS:
         options = tuple((slug, name) for place_kind, slug, name in places if place_kind == kind)
         if options:
             groups.append((label, options))
-    parents: dict[str, set[str]] = {}
-    edges = Place.parents.through.objects.values_list("from_place__slug", "to_place__slug")
-    for child, parent in edges:
-        parents.setdefault(child, set()).add(parent)
     return Vocabulary(
         places=tuple(groups),
         sectors=tuple(Sector.objects.order_by("name").values_list("slug", "name")),
@@ -160,11 +170,25 @@ def read() -> Vocabulary:
         support_types=tuple(
             SupportType.objects.order_by("position", "name").values_list("slug", "name")
         ),
-        parents={child: frozenset(slugs) for child, slugs in parents.items()},
+        parents=_edges(
+            Place.parents.through.objects.values_list("from_place__slug", "to_place__slug")
+        ),
+        broader=_edges(
+            Sector.broader.through.objects.values_list("from_sector__slug", "to_sector__slug")
+        ),
     )
+
+
+def _edges(pairs) -> dict[str, frozenset[str]]:
+    """(from, to) pairs as the set of ``to`` for each ``from``."""
+    edges: dict[str, set[str]] = {}
+    for start, end in pairs:
+        edges.setdefault(start, set()).add(end)
+    return {start: frozenset(ends) for start, ends in edges.items()}
 
 
 for _model in (Place, Sector, Stage, SupportType):
     post_save.connect(clear, sender=_model, dispatch_uid=f"finder-vocabulary-save-{_model}")
     post_delete.connect(clear, sender=_model, dispatch_uid=f"finder-vocabulary-delete-{_model}")
 m2m_changed.connect(clear, sender=Place.parents.through, dispatch_uid="finder-vocabulary-parents")
+m2m_changed.connect(clear, sender=Sector.broader.through, dispatch_uid="finder-vocabulary-broader")

@@ -206,6 +206,7 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
                     ("turnover_min", "turnover_max"),
                     "growth",
                     "audience",
+                    "rules_known",
                     "eligibility_note",
                 ],
             },

@@ -120,6 +120,8 @@ def eligibility_criteria(programme: Programme) -> list[Criterion]:
     amount = format_amount_range(programme)
     if amount:
         criteria.append(Criterion("Funding per business", amount))
+    if programme.rules_known == programme.RulesKnown.PARTLY:
+        criteria.append(Criterion("Rules", "only partly known: our sources leave some of them out"))
     if programme.eligibility_note:
         criteria.append(Criterion("Also", programme.eligibility_note))
     return criteria

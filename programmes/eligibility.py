@@ -32,13 +32,15 @@ this module), and never touches a request or the database.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
+import snowballstemmer
 from django.db import models
 
 # Values of Programme.Status / Growth / Audience and Place.Kind. Repeated here rather than
@@ -53,6 +55,8 @@ GROWTH_POTENTIAL_SCALEUP = "potential-scaleup"
 GROWTH_SCALEUP = "scaleup"
 AUDIENCE_ANY = "any"
 AUDIENCE_WOMEN_LEADERS = "women-leaders"
+RULES_ALL = "all"
+RULES_PARTLY = "partly"
 #: The stage of a business not yet trading (a stable slug of the stage vocabulary).
 STAGE_PRE_START = "pre-start"
 
@@ -88,6 +92,7 @@ FIT_SECTOR = 30  # the programme is restricted to the user's sector
 FIT_CLUSTER = 20  # ...or serves a Plan for Growth cluster covering the user's sector
 FIT_PLACE = 5  # per level of PLACE_KIND_RANK (local authority 5 ... nation 1)
 FIT_OPEN = 10  # open now, rather than opening soon (or closed/proposed, when shown)
+FIT_WORDS = 30  # mentions every word searched for (a share of it for some of them)
 
 
 # --- Money and ranges ---------------------------------------------------------------
@@ -290,6 +295,8 @@ class BusinessProfile:
     location_overlapping: frozenset[str] = frozenset()
     sector: str | None = None
     sector_name: str | None = None
+    #: The sector and every broader one it is a kind of (``Vocabulary.sector``).
+    sector_within: frozenset[str] = frozenset()
     stage: str | None = None
     stage_name: str | None = None
     employees: int | None = None
@@ -308,6 +315,8 @@ class BusinessProfile:
             object.__setattr__(
                 self, "location_within", frozenset(self.location_within) | {self.location}
             )
+        if self.sector and self.sector not in self.sector_within:
+            object.__setattr__(self, "sector_within", frozenset(self.sector_within) | {self.sector})
         object.__setattr__(self, "support", frozenset(self.support))
         object.__setattr__(self, "q", (self.q or "").strip())
 
@@ -327,9 +336,15 @@ class BusinessProfile:
             turnover_3y_ago=self.turnover_3y_ago,
         )
 
-    @property
-    def search_words(self) -> list[str]:
-        return self.q.split()
+    @cached_property
+    def search_terms(self) -> dict[str, str]:
+        """The words searched for, by their stem, each as the user first typed it."""
+        terms: dict[str, str] = {}
+        for word in WORD.findall(self.q):
+            folded = word.casefold()
+            if folded not in COMMON_WORDS:
+                terms.setdefault(stem(folded), word)
+        return terms
 
     @property
     def place_words(self) -> str:
@@ -342,6 +357,35 @@ class BusinessProfile:
     @property
     def stage_words(self) -> str:
         return (self.stage_name or self.stage or "").lower()
+
+
+# --- Words ---------------------------------------------------------------------------
+
+#: A whole word: letters and digits, so "Export?" is "Export" and "EV" is never inside
+#: "develop".
+WORD = re.compile(r"[^\W_]+")
+#: Words too common to tell one programme from another.
+COMMON_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "a an and are as at be by for from in into is it its of on or our that the their "
+        "this to with you your",
+    )
+)
+
+
+@lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """The stem of a casefolded word, by the Snowball English stemmer: "export",
+    "exports" and "exporting" are one word to the search."""
+    return snowballstemmer.stemmer("english").stemWord(word)
+
+
+def stems(text: str) -> frozenset[str]:
+    """The stems of the words of ``text``, common words left out."""
+    return frozenset(
+        stem(word) for word in WORD.findall(text.casefold()) if word not in COMMON_WORDS
+    )
 
 
 # --- The programme -------------------------------------------------------------------
@@ -402,6 +446,7 @@ LINKED: dict[str, Callable[[object], object]] = {
     "sectors": Term.of,
     "stages": Term.of,
     "support_types": Term.of,
+    "providers": Term.of,
     "clusters": ClusterRule.of,
 }
 
@@ -419,6 +464,8 @@ COLUMNS = (
     "turnover_max",
     "growth",
     "audience",
+    "rules_known",
+    "eligibility_note",
     "amount_min",
     "amount_max",
 )
@@ -443,6 +490,7 @@ class ProgrammeRules:
     sectors: tuple[Term, ...] = ()
     stages: tuple[Term, ...] = ()
     support_types: tuple[Term, ...] = ()
+    providers: tuple[Term, ...] = ()
     clusters: tuple[ClusterRule, ...] = ()
     employees_min: int | None = None
     employees_max: int | None = None
@@ -450,6 +498,9 @@ class ProgrammeRules:
     turnover_max: int | None = None
     growth: str = GROWTH_ANY
     audience: str = AUDIENCE_ANY
+    #: RULES_PARTLY when the sources leave some of its rules out.
+    rules_known: str = RULES_ALL
+    eligibility_note: str = ""
     amount_min: int | None = None
     amount_max: int | None = None
     #: Where to go instead once it has closed.
@@ -491,9 +542,11 @@ class ProgrammeRules:
         return frozenset(term.slug for term in self.sectors)
 
     @cached_property
-    def search_text(self) -> str:
-        """The text the words searched for are looked for in, casefolded."""
-        return f"{self.name} {self.summary} {self.description}".casefold()
+    def words(self) -> frozenset[str]:
+        """The stems of the words searched for that it mentions: in its name, summary,
+        description, providers, sectors and the clusters it serves."""
+        names = (term.name for term in (*self.providers, *self.sectors, *self.clusters))
+        return stems(" ".join([self.name, self.summary, self.description, *names]))
 
     def closest_place(self, within: frozenset[str]) -> PlaceRule | None:
         """The most local of the programme's places among ``within`` (a business's place
@@ -581,6 +634,9 @@ class Criterion:
     must give the same outcome, which the tests check."""
 
     name: str
+    #: Whether a business could do something about failing it (ask for another amount,
+    #: grow): near misses on such criteria are listed before the others.
+    actionable = False
 
     def explain(self, rules: ProgrammeRules, profile: BusinessProfile) -> Reason | None:
         """The outcome for one programme with its reason, or None when the programme
@@ -677,6 +733,10 @@ class OneOf(Criterion):
     def answer_words(self, profile: BusinessProfile) -> str:
         raise NotImplementedError
 
+    def answers(self, profile: BusinessProfile) -> frozenset[str]:
+        """The terms the business's answer meets: the answer itself, by default."""
+        return frozenset({getattr(profile, self.name)})
+
     def explain(self, rules, profile):
         terms = getattr(rules, self.terms)
         if not terms:
@@ -684,20 +744,23 @@ class OneOf(Criterion):
         answer = getattr(profile, self.name)
         if not answer:
             return self.reason(Outcome.UNKNOWN, self.unanswered.format(names=self.names(rules)))
-        met = answer in {term.slug for term in terms}
+        met = [term for term in terms if term.slug in self.answers(profile)]
+        words = self.answer_words(profile)
+        if met and answer not in {term.slug for term in met}:
+            words = f"{words}, which is a kind of {met[0].name.lower()}"
         return self.reason(
             Outcome.MET if met else Outcome.UNMET,
-            self.answered.format(names=self.names(rules), answer=self.answer_words(profile)),
+            self.answered.format(names=self.names(rules), answer=words),
         )
 
     def columns(self, catalogue):
         return Table([term.slug for term in getattr(rules, self.terms)] for rules in catalogue)
 
     def decide(self, table: Table, profile):
-        answer = getattr(profile, self.name)
-        if not answer:
+        if not getattr(profile, self.name):
             return Verdicts(unmet=_none(len(table.any)), unknown=table.any)
-        return Verdicts(unmet=table.any & ~table.having([answer]), unknown=_none(len(table.any)))
+        met = table.having(self.answers(profile))
+        return Verdicts(unmet=table.any & ~met, unknown=_none(len(table.any)))
 
 
 class Sector(OneOf):
@@ -708,6 +771,10 @@ class Sector(OneOf):
 
     def answer_words(self, profile):
         return profile.sector_words
+
+    def answers(self, profile):
+        """Sectors nest: a business in automotive is in manufacturing too."""
+        return profile.sector_within
 
 
 class Stage(OneOf):
@@ -762,6 +829,7 @@ class InRange(Criterion):
 
 class Employees(InRange):
     name = "employees"
+    actionable = True
     low, high = "employees_min", "employees_max"
     show = staticmethod(format_count)
     unanswered = "You didn't say how many employees you have; it is for businesses with {wanted}."
@@ -770,6 +838,7 @@ class Employees(InRange):
 
 class Turnover(InRange):
     name = "turnover"
+    actionable = True
     low, high = "turnover_min", "turnover_max"
     show = staticmethod(format_money)
     unanswered = (
@@ -783,6 +852,7 @@ class Funding(InRange):
     amount in that range. Only applies when it offers money."""
 
     name = "funding"
+    actionable = True
     low, high = "amount_min", "amount_max"
     show = staticmethod(format_money)
     unanswered = (
@@ -859,6 +929,30 @@ class Audience(Criterion):
         return Verdicts(unmet=_none(len(restricted)), unknown=restricted)
 
 
+class RulesKnown(Criterion):
+    """A programme whose sources leave some of its rules out can never be called
+    eligible: whatever the business answers, a rule nobody has told us about may still
+    rule it out, so this is unknown, and the reason gives the note."""
+
+    name = "rules"
+
+    def explain(self, rules, profile):
+        if rules.rules_known != RULES_PARTLY:
+            return None
+        note = f" {rules.eligibility_note}" if rules.eligibility_note else ""
+        return self.reason(
+            Outcome.UNKNOWN,
+            f"Our sources give only some of its rules.{note} Check the rest with the provider "
+            "before you apply.",
+        )
+
+    def columns(self, catalogue):
+        return np.array([rules.rules_known == RULES_PARTLY for rules in catalogue], dtype=bool)
+
+    def decide(self, partly, profile):
+        return Verdicts(unmet=_none(len(partly)), unknown=partly)
+
+
 geography = Geography()
 sector = Sector()
 stage = Stage()
@@ -867,6 +961,7 @@ turnover = Turnover()
 growth = Growth()
 audience = Audience()
 funding = Funding()
+rules_known = RulesKnown()
 
 #: Every criterion, in the order reasons are shown.
 CRITERIA: tuple[Criterion, ...] = (
@@ -878,7 +973,11 @@ CRITERIA: tuple[Criterion, ...] = (
     growth,
     audience,
     funding,
+    rules_known,
 )
+
+#: The names of the criteria a business could act on.
+ACTIONABLE = frozenset(criterion.name for criterion in CRITERIA if criterion.actionable)
 
 
 # --- Status on a date ----------------------------------------------------------------
@@ -969,14 +1068,17 @@ class SupportWanted(Factor):
 
 
 class SectorFit(Factor):
-    """A programme made for the user's sector; failing that, one serving a Plan for
-    Growth cluster that covers it."""
+    """A programme made for the user's sector, or a broader one it is a kind of;
+    failing that, one serving a Plan for Growth cluster that covers it."""
 
     def explain(self, rules, profile, today):
         if not profile.sector:
             return 0, None
         if profile.sector in rules.sector_slugs:
             return FIT_SECTOR, "Specific to your sector"
+        broader = [term for term in rules.sectors if term.slug in profile.sector_within]
+        if broader:
+            return FIT_SECTOR, f"Specific to {broader[0].name.lower()}, which includes your sector"
         for cluster in rules.clusters:
             if profile.sector in cluster.sector_slugs:
                 return FIT_CLUSTER, f"Serves the {cluster.name} cluster, which includes your sector"
@@ -996,7 +1098,7 @@ class SectorFit(Factor):
         if not profile.sector:
             return np.zeros(len(own.any), dtype=np.int64)
         return np.where(
-            own.having([profile.sector]),
+            own.having(profile.sector_within),
             FIT_SECTOR,
             np.where(clusters.having([profile.sector]), FIT_CLUSTER, 0),
         )
@@ -1014,6 +1116,8 @@ class Locality(Factor):
             return points, f"Local to {closest.name}"
         if closest.rank == PLACE_KIND_RANK["region"]:
             return points, f"Covers the {closest.name} region"
+        if closest.rank == PLACE_KIND_RANK["nation"]:
+            return points, f"Nationwide ({closest.name})"
         return points, None
 
     def columns(self, catalogue):
@@ -1050,10 +1154,32 @@ class OpenNow(Factor):
         return (STATUS.on(columns, today) == STATUS_OPEN) * FIT_OPEN
 
 
-#: The ranking factors, in the order their words are shown. The words searched for
-#: come last, ranked by the database (``ProgrammeQuerySet.matching``).
+class Words(Factor):
+    """The words searched for that it mentions, as whole words and by their stem: up
+    to ``FIT_WORDS`` for mentioning every one. Words only rank: they never hide a
+    programme the answers match."""
+
+    def explain(self, rules, profile, today):
+        terms = profile.search_terms
+        found = [word for term, word in terms.items() if term in rules.words]
+        if not found:
+            return 0, None
+        words = _and_list(f"“{word}”" for word in found)
+        return FIT_WORDS * len(found) // len(terms), f"Mentions {words}"
+
+    def columns(self, catalogue):
+        return Table(rules.words for rules in catalogue)
+
+    def points(self, table: Table, profile, today):
+        terms = profile.search_terms
+        if not terms:
+            return np.zeros(len(table.any), dtype=np.int64)
+        return table.count(terms) * FIT_WORDS // len(terms)
+
+
+#: The ranking factors, in the order their words are shown.
 support_wanted = SupportWanted()
-FACTORS: tuple[Factor, ...] = (support_wanted, SectorFit(), Locality(), OpenNow())
+FACTORS: tuple[Factor, ...] = (support_wanted, SectorFit(), Locality(), OpenNow(), Words())
 
 
 # --- The match -----------------------------------------------------------------------
@@ -1100,6 +1226,11 @@ class Match:
     def unknown(self) -> list[Reason]:
         return [reason for reason in self.reasons if reason.outcome == Outcome.UNKNOWN]
 
+    @property
+    def actionable(self) -> bool:
+        """Whether every criterion it fails is one the business could act on."""
+        return all(reason.criterion in ACTIONABLE for reason in self.unmet)
+
 
 def evaluate(
     *, rules: ProgrammeRules, profile: BusinessProfile, today: datetime.date | None = None
@@ -1118,9 +1249,6 @@ def evaluate(
         points += earned
         if words:
             fit.append(words)
-    found = [word for word in profile.search_words if word.casefold() in rules.search_text]
-    if found:
-        fit.append("Matches " + " ".join(f"“{word}”" for word in found))
     return Match(
         programme_slug=rules.slug,
         level=level_for(reasons),

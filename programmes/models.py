@@ -108,6 +108,10 @@ class Programme(models.Model):
         ANY = "any", "Anyone"
         WOMEN_LEADERS = "women-leaders", "Women leaders and managers"
 
+    class RulesKnown(models.TextChoices):
+        ALL = "all", "All: the sources state who it is for"
+        PARTLY = "partly", "Partly: the sources leave some of its rules out"
+
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
     summary = models.TextField()
@@ -156,7 +160,17 @@ class Programme(models.Model):
     turnover_max = models.PositiveBigIntegerField("turnover to (£)", null=True, blank=True)
     growth = models.CharField(max_length=20, choices=Growth, default=Growth.ANY)
     audience = models.CharField(max_length=20, choices=Audience, default=Audience.ANY)
-    eligibility_note = models.TextField(blank=True)
+    rules_known = models.CharField(
+        "eligibility rules known",
+        max_length=10,
+        choices=RulesKnown,
+        default=RulesKnown.ALL,
+        help_text="Partly: the finder never calls it eligible, only “check with an adviser”, "
+        "and says why, with the eligibility note.",
+    )
+    eligibility_note = models.TextField(
+        blank=True, help_text="Shown on the programme's page and on every result card."
+    )
 
     clusters = models.ManyToManyField(Cluster, related_name="programmes", blank=True)
     related = models.ManyToManyField(

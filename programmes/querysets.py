@@ -10,17 +10,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db import connection, models
+from django.db import models
 from django.db.models import (
     Case,
     CharField,
     Count,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     Value,
     When,
 )
@@ -30,13 +28,6 @@ from clusters.models import SlugQuerySet
 from programmes.eligibility import (
     STATUS_CLOSED,
 )
-
-# How the words searched for rank (``matching``), in the points of ``eligibility.FACTORS``.
-FIT_TEXT_NAME = 20  # SQLite: per searched word found in the name
-FIT_TEXT_BODY = 10  # SQLite: per searched word found only in the summary or description
-FIT_TEXT_RANK = 40  # PostgreSQL: multiplies SearchRank (usually between 0 and 1)
-
-ZERO = Value(0)
 
 
 def match_detail_lookups() -> list[str | Prefetch]:
@@ -177,46 +168,6 @@ class ProgrammeQuerySet(SlugQuerySet):
                 "programme_sources", queryset=ProgrammeSource.objects.select_related("source")
             ),
         )
-
-    def matching(self, q: str) -> ProgrammeQuerySet:
-        """Programmes matching the words ``q``, annotated with ``text_rank``, how well
-        they match (0 without words): PostgreSQL full-text search over name (weight A),
-        summary (B) and description (C); elsewhere every word must appear in one of
-        them (case-insensitive), a word in the name ranking above one elsewhere."""
-        words = q.split()
-        if not words:
-            return self.annotate(text_rank=ZERO)
-        if connection.vendor == "postgresql":
-            # Imported here so that SQLite installs never load the PostgreSQL module.
-            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-            vector = (
-                SearchVector("name", weight="A", config="english")
-                + SearchVector("summary", weight="B", config="english")
-                + SearchVector("description", weight="C", config="english")
-            )
-            query = SearchQuery(q, search_type="websearch", config="english")
-            return (
-                self.annotate(search=vector)
-                .filter(search=query)
-                .annotate(text_rank=SearchRank(vector, query) * FIT_TEXT_RANK)
-            )
-
-        # Fallback: each word must appear somewhere; a word in the name ranks above a
-        # word only in the summary or description.
-        matches = Q()
-        score = ZERO
-        for word in words:
-            in_name = Q(name__icontains=word)
-            in_body = Q(summary__icontains=word) | Q(description__icontains=word)
-            matches &= in_name | in_body
-            score = score + Case(
-                When(in_name, then=Value(FIT_TEXT_NAME)),
-                When(in_body, then=Value(FIT_TEXT_BODY)),
-                default=ZERO,
-                output_field=IntegerField(),
-            )
-        return self.filter(matches).annotate(text_rank=score)
 
 
 class ProgrammeManager(models.Manager.from_queryset(ProgrammeQuerySet)):

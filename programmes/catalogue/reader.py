@@ -407,7 +407,10 @@ def read_catalogue(fixtures_dir: Path, sources_file: Path, base_dir: Path) -> Ca
             entries[kind.name].setdefault(entry.slug, entry)
 
     problems.extend(_check_references(entries, unreadable))
-    problems.extend(_check_place_cycles(entries["place"]))
+    problems.extend(_check_cycles(entries["place"], "parents", "a place cannot be inside itself"))
+    problems.extend(
+        _check_cycles(entries["sector"], "broader", "a sector cannot be a kind of itself")
+    )
     return Catalogue(entries, problems, files)
 
 
@@ -468,23 +471,20 @@ def _check_references(
     return problems
 
 
-def _check_place_cycles(places: dict[str, Entry]) -> list[Problem]:
-    """A place cannot contain itself, however many steps round."""
+def _check_cycles(entries: dict[str, Entry], key: str, message: str) -> list[Problem]:
+    """No entry may reach itself through ``key`` (a place's parents, a sector's broader
+    sectors), however many steps round."""
     problems = []
-    for slug, entry in places.items():
+    for slug, entry in entries.items():
         seen: set[str] = set()
-        stack = list(entry.data.get("parents", []))
+        stack = list(entry.data.get(key, []))
         while stack:
             parent = stack.pop()
             if parent == slug:
-                problems.append(
-                    Problem(
-                        entry.path, entry.line, slug, "parents", "a place cannot be inside itself"
-                    )
-                )
+                problems.append(Problem(entry.path, entry.line, slug, key, message))
                 break
-            if parent in seen or parent not in places:
+            if parent in seen or parent not in entries:
                 continue
             seen.add(parent)
-            stack.extend(places[parent].data.get("parents", []))
+            stack.extend(entries[parent].data.get(key, []))
     return problems

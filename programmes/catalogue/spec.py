@@ -112,7 +112,12 @@ SECTOR = Kind(
     name="sector",
     model=Sector,
     path="vocabularies/sectors.yaml",
-    fields=(_slug(Sector), _name(Sector), Field("description", TEXT)),
+    fields=(
+        _slug(Sector),
+        _name(Sector),
+        Field("broader", REFS, target="sector"),
+        Field("description", TEXT),
+    ),
     slug_from_name=True,
 )
 
@@ -226,6 +231,7 @@ ELIGIBILITY = Field(
         Field("turnover_max", INT),
         Field("growth", CHOICE, choices=_choices(Programme.Growth)),
         Field("audience", CHOICE, choices=_choices(Programme.Audience)),
+        Field("rules_known", CHOICE, choices=_choices(Programme.RulesKnown)),
         Field("note", TEXT),
     ),
 )

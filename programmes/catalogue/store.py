@@ -27,7 +27,7 @@ from programmes.models import (
 )
 
 # Values that mean "no restriction" and are left out of the files.
-OMITTED_DEFAULTS: dict[str, object] = {"growth": "any", "audience": "any"}
+OMITTED_DEFAULTS: dict[str, object] = {"growth": "any", "audience": "any", "rules_known": "all"}
 RELATION_ORDER = {kind: index for index, kind in enumerate(ProgrammeRelation.Kind.values)}
 
 
@@ -138,6 +138,10 @@ def _place_parents(obj: Place, data: dict, refs: Refs) -> None:
     _set_m2m(obj.parents, refs.many("place", data.get("parents")))
 
 
+def _broader_sectors(obj: Sector, data: dict, refs: Refs) -> None:
+    _set_m2m(obj.broader, refs.many("sector", data.get("broader")))
+
+
 # --- statistics -------------------------------------------------------------------
 
 
@@ -186,6 +190,7 @@ ELIGIBILITY_SCALARS = [
     "turnover_max",
     "growth",
     "audience",
+    "rules_known",
     "note",
 ]
 
@@ -306,9 +311,10 @@ ADAPTERS: dict[str, Adapter] = {
     "sector": Adapter(
         spec.SECTOR,
         _plain_keys(spec.SECTOR),
-        lambda: Sector.objects.order_by("name", "slug"),
-        _no_extra,
+        lambda: Sector.objects.prefetch_related("broader").order_by("name", "slug"),
+        lambda obj: {"broader": _slugs(obj.broader)},
         _apply_nothing,
+        apply_late=_broader_sectors,
     ),
     "place": Adapter(
         spec.PLACE,

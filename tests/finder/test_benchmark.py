@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.benchmarks import run
-from tests.factories import make_geography, make_programme
+from tests.factories import make_geography, make_programme, make_support_type
 
 
 @pytest.fixture
@@ -98,8 +98,9 @@ def test_median_and_p95() -> None:
 def test_queries_and_cpu_are_each_searchs_own() -> None:
     make_geography()
     for place in ("birmingham", "coventry", "ashfield"):
-        make_programme(places=[place])
-    profiles = ["location=birmingham", "location=coventry", "location=ashfield&q=zzzznothing"]
+        make_programme(places=[place], support_types=["loan"])
+    make_support_type("grant")  # which none offers
+    profiles = ["location=birmingham", "location=coventry", "location=ashfield&support=grant"]
 
     counts = run.count_queries(profiles)
     spent = run.cpu_per_request(profiles)
@@ -112,7 +113,7 @@ def test_queries_and_cpu_are_each_searchs_own() -> None:
     assert counts.results == {
         "location=birmingham": 1,
         "location=coventry": 1,
-        "location=ashfield&q=zzzznothing": 0,
+        "location=ashfield&support=grant": 0,
     }
     # One time for each profile, for the page and for the API.
     assert set(spent) == {"/", "/api/match/"}

@@ -148,29 +148,52 @@ def test_search_without_preferences_orders_by_name(geography):
     assert slugs(search(BusinessProfile()).results) == ["a", "b"]
 
 
-def test_search_words_keep_matches_and_rank_name_above_description(geography):
+def test_search_words_rank_and_never_hide(geography):
     make_programme(slug="in-description", name="Alpha", description="We back battery firms.")
-    make_programme(slug="in-name", name="Zulu Battery Fund")
-    make_programme(slug="elsewhere", name="Beta", summary="Leadership.")
-    found = search(BusinessProfile(q="battery"))
-    assert slugs(found.results) == ["in-name", "in-description"]
-    assert found.results[0].match.fit[-1] == "Matches “battery”"
-
-
-def test_search_words_need_every_word(geography):
-    make_programme(slug="both", name="Battery Fund", summary="For makers in Coventry.")
-    make_programme(slug="one", name="Battery Fund", summary="For makers.")
-    assert slugs(search(BusinessProfile(q="battery coventry")).results) == ["both"]
-
-
-@pytest.mark.postgres
-def test_search_words_stem_and_weigh_on_postgresql(geography):
-    make_programme(slug="in-summary", name="Alpha", summary="Loans for battery makers.")
     make_programme(slug="in-name", name="Zulu Batteries Fund")
     make_programme(slug="elsewhere", name="Beta", summary="Leadership.")
-    # "battery" matches "Batteries" by its English stem; the name (weight A) outranks the
-    # summary (weight B).
-    assert slugs(search(BusinessProfile(q="battery")).results) == ["in-name", "in-summary"]
+    found = search(BusinessProfile(q="battery"))
+    # Both mentions rank alike ("batteries" is "battery" by its stem), by name; the
+    # programme that does not mention it is still listed, after them.
+    assert slugs(found.results) == ["in-description", "in-name", "elsewhere"]
+    assert found.results[0].match.fit[-1] == "Mentions “battery”"
+    assert not any("Mentions" in words for words in found.results[2].match.fit)
+
+
+def test_search_words_rank_by_the_share_of_words_mentioned(geography):
+    make_programme(slug="one", name="Alpha Battery Fund", summary="For makers.")
+    make_programme(slug="both", name="Beta Battery Fund", summary="For makers in Coventry.")
+    make_programme(slug="none", name="Gamma", summary="For makers.")
+    found = search(BusinessProfile(q="battery coventry"))
+    assert slugs(found.results) == ["both", "one", "none"]
+    # 30 points for every word, 15 for half of them; 10 more for being open now.
+    assert [r.match.points for r in found.results] == [40, 25, 10]
+    assert found.results[0].match.fit[-1] == "Mentions “battery” and “coventry”"
+
+
+def test_search_words_are_whole_words_case_and_punctuation_aside(geography):
+    make_programme(slug="exporting", name="Exporting Help", summary="For growing firms.")
+    make_programme(slug="develop", name="Develop Skills", summary="Training.")
+    make_programme(slug="ev", name="EV Charging", summary="For fleets.")
+    for q in ("Export?", "exports", "EXPORT"):
+        assert slugs(search(BusinessProfile(q=q)).results)[0] == "exporting", q
+    # "EV" and "AI" are words of their own, not parts of "develop" or "training".
+    assert [r.match.points for r in search(BusinessProfile(q="EV")).results] == [40, 10, 10]
+    assert [r.match.points for r in search(BusinessProfile(q="ai")).results] == [10, 10, 10]
+    # Common words tell programmes apart from nothing: they neither rank nor show.
+    assert [r.match.fit for r in search(BusinessProfile(q="for the")).results] == [["Open now"]] * 3
+
+
+def test_search_words_look_in_providers_sectors_and_clusters(geography):
+    make_cluster("electric-light-vehicles-and-battery-storage", sectors=["automotive"])
+    make_programme(
+        slug="cluster", name="Alpha", clusters=["electric-light-vehicles-and-battery-storage"]
+    )
+    make_programme(slug="provider", name="Beta", providers=["mercia-battery-partners"])
+    make_programme(slug="sector", name="Delta", sectors=["battery-making"])
+    make_programme(slug="none", name="Gamma")
+    found = search(BusinessProfile(q="battery"))
+    assert slugs(found.results) == ["cluster", "provider", "sector", "none"]
 
 
 def _programmes_with_everything(count: int) -> None:
@@ -198,8 +221,8 @@ def test_search_takes_constant_queries(geography, django_assert_num_queries, cou
     make_support_type("grant")
     profile = in_place("coventry", sector="automotive", support=frozenset({"equity"}), q="support")
     search(profile)  # builds the index of this catalogue
-    # 1. the catalogue version  2. the programmes matching the words
-    with django_assert_num_queries(2):
+    # The catalogue version: the words are matched in the index too.
+    with django_assert_num_queries(1):
         found = search(profile)
     assert len(found.results) == count - 1
     assert all(result.match.reasons for result in found.results)

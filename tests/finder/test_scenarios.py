@@ -34,10 +34,13 @@ def test_coventry_manufacturer_wanting_digital_adoption_is_offered_made_smarter(
 
     assert slugs(body["results"])[0] == "made-smarter-west-midlands"
     made_smarter = body["results"][0]
-    assert made_smarter["match"] == "eligible"
+    # The sources name the programme's place and sector, not all of its rules: never
+    # "eligible", and the reason says so.
+    assert made_smarter["match"] == "possible"
     assert {r["criterion"]: r["outcome"] for r in made_smarter["reasons"]} == {
         "geography": "met",
         "sector": "met",
+        "rules": "unknown",
     }
     assert "Coventry is inside it" in made_smarter["reasons"][0]["text"]
 
@@ -116,8 +119,35 @@ def test_proposed_programme_hidden_by_default_and_marked_when_shown(client, real
     assert speed["status"] == "proposed"
 
 
-def test_text_search_finds_programmes_by_their_words(client, real_catalogue) -> None:
-    body = search(client, q="export")
+def test_words_raise_the_programmes_that_mention_them_and_hide_none(client, real_catalogue) -> None:
+    plain = search(client, location="west-midlands")
+    for q in ("export", "exports", "Export?"):
+        body = search(client, location="west-midlands", q=q)
+        assert body["count"] == plain["count"], q
+        assert slugs(body["results"])[0] == "grow-london-global-west-midlands", q
+        assert f"Mentions “{q.rstrip('?')}”" in body["results"][0]["fit"]
+        mentioning = ["Mentions" in " ".join(item["fit"]) for item in body["results"]]
+        assert mentioning == sorted(mentioning, reverse=True), "mentions first"
+    # A woman-led agency keeps its results when it says so in words.
+    agency = {"location": "derby", "sector": "creative-and-digital"}
+    assert search(client, **agency, q="women")["count"] == search(client, **agency)["count"]
 
-    assert "grow-london-global-west-midlands" in slugs(body["results"])
-    assert all("“export”" in " ".join(item["fit"]) for item in body["results"])
+
+def test_coventry_automotive_supplier_meets_a_manufacturing_programme(
+    client, real_catalogue
+) -> None:
+    body = search(client, location="coventry", sector="automotive")
+
+    made_smarter = next(
+        item for item in body["results"] if item["slug"] == "made-smarter-west-midlands"
+    )
+    sector = next(r for r in made_smarter["reasons"] if r["criterion"] == "sector")
+    assert sector["outcome"] == "met"
+    assert sector["text"] == (
+        "For businesses in Manufacturing; you are in Automotive, which is a kind of manufacturing."
+    )
+    assert "Specific to manufacturing, which includes your sector" in made_smarter["fit"]
+    assert "made-smarter-west-midlands" not in slugs(body["near_misses"])
+    # A sector that is not a kind of manufacturing still misses it.
+    retail = search(client, location="coventry", sector="retail")
+    assert "made-smarter-west-midlands" in slugs(retail["near_misses"])

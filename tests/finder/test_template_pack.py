@@ -189,7 +189,9 @@ def test_template_pack_error_summary_lists_non_field_errors_first() -> None:
 
     form = RangeForm(data={"low": "9", "high": ""})
     form.is_valid()
-    html = Template("{% load govuk_frontend %}{% govuk_error_summary form %}").render(Context({"form": form}))
+    html = Template("{% load govuk_frontend %}{% govuk_error_summary form %}").render(
+        Context({"form": form})
+    )
     items = re.findall(r"<li>(.*?)</li>", html)
     assert items == [
         "The lowest value must not be above the highest.",

@@ -406,4 +406,4 @@ def test_home_result_cards_escape_what_the_catalogue_and_the_business_say(
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co</a>" in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     assert "<script>alert" not in html
-    assert "Matches “Bold”" in html
+    assert "Mentions “Bold”" in html

@@ -512,7 +512,7 @@ def test_fit_factors_name_each_ranking_factor_that_applied():
         "Specific to your sector",
         "Local to West Midlands Combined Authority",
         "Open now",
-        "Matches “battery”",
+        "Mentions “battery”",
     ]
 
 
@@ -535,9 +535,11 @@ def test_fit_factors_credit_a_cluster_covering_the_sector_and_a_regional_program
     ]
 
 
-def test_fit_factors_say_nothing_for_a_national_programme_and_an_empty_profile():
+def test_fit_factors_say_nothing_for_an_empty_profile_and_name_a_national_programme():
     assert fit_factors(rules=rules(status="closed"), profile=profile()) == []
-    assert fit_factors(rules=rules(status="closed"), profile=profile(**IN_COVENTRY)) == []
+    assert fit_factors(rules=rules(status="closed"), profile=profile(**IN_COVENTRY)) == [
+        "Nationwide (the United Kingdom)"
+    ]
 
 
 # --- The OECD scaleup measure --------------------------------------------------------

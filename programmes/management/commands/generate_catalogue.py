@@ -134,8 +134,8 @@ class Command(BaseCommand):
             action="store_true",
             help=(
                 "Make every programme restrict every eligibility criterion (places, "
-                "sectors, stages, employees, turnover, growth, audience and money), for "
-                "tests that check each rule."
+                "sectors, stages, employees, turnover, growth and money; half of them the "
+                "audience, half with rules only partly known), for tests that check each rule."
             ),
         )
 
@@ -325,13 +325,16 @@ def _programme(
     cost = "Free" if not money and rng.random() < 0.7 else ""
     growth = _weighted(rng, GROWTH_WEIGHTS)
     audience = Programme.Audience.WOMEN_LEADERS if rng.random() < 0.03 else Programme.Audience.ANY
+    rules_known = Programme.RulesKnown.ALL
     if every_criterion:
         sectors = sectors or _some(rng, vocabulary.sectors, 1, 3)
         stages = stages or _some(rng, vocabulary.stages, 1, 2)
         employees_min, employees_max = rng.choice(EMPLOYEE_RANGES)
         turnover_min, turnover_max = rng.choice(TURNOVER_RANGES)
         growth = rng.choice([Programme.Growth.SCALEUP, Programme.Growth.POTENTIAL_SCALEUP])
-        audience = Programme.Audience.WOMEN_LEADERS
+        # Half of each, so that a programme's level hangs on each in turn.
+        audience = rng.choice([Programme.Audience.WOMEN_LEADERS, Programme.Audience.ANY])
+        rules_known = rng.choice([Programme.RulesKnown.PARTLY, Programme.RulesKnown.ALL])
         if amount_max is None:
             amount_min, amount_max = rng.choice(MONEY[rng.choice(list(MONEY))])
 
@@ -358,6 +361,7 @@ def _programme(
         turnover_max=turnover_max,
         growth=growth,
         audience=audience,
+        rules_known=rules_known,
         last_verified=today - datetime.timedelta(days=rng.randint(0, 720)),
         is_generated=True,
     )
