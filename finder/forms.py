@@ -18,9 +18,11 @@ from django.forms.renderers import Jinja2
 
 from finder import vocabulary
 from programmes.eligibility import BusinessProfile
+from programmes.models import Programme
 
 # Fields that take one value; a second value would mean a silently different search.
 SINGLE_VALUED = (
+    "programme",
     "location",
     "sector",
     "stage",
@@ -183,6 +185,9 @@ class BusinessProfileForm(forms.Form):
     # CPU rather than 43 ms (README, "Performance").
     default_renderer = Jinja2()
 
+    # A programme's page links here to check that one programme: its verdict shows above
+    # the results, however it fares.
+    programme = forms.SlugField(required=False, widget=forms.HiddenInput)
     location = forms.ChoiceField(
         label="Where is your business?",
         help_text="The local authority area your business is based in.",
@@ -255,6 +260,7 @@ class BusinessProfileForm(forms.Form):
         self.fields["location"].choices = [("", "Choose a place"), *words.places]
         self.fields["sector"].choices = [("", "Choose a sector"), *words.sectors]
         self.fields["stage"].choices = words.stages
+        self.fields["stage"].choice_hints = words.stage_hints
         self.fields["support"].choices = words.support_types
         self.helper = FormHelper()
         self.helper.form_method = "get"
@@ -267,6 +273,7 @@ class BusinessProfileForm(forms.Form):
         self.helper.label_size = "s"
         self.helper.include_media = False  # Django's own widgets: nothing to load
         self.helper.layout = Layout(
+            Field("programme"),
             Field("location"),
             Field("sector"),
             Field("stage"),
@@ -283,6 +290,15 @@ class BusinessProfileForm(forms.Form):
             Field("include_closed"),
             Submit("", "Find support"),
         )
+
+    def clean_programme(self) -> str:
+        slug = self.cleaned_data.get("programme") or ""
+        if slug and not Programme.objects.filter(slug=slug).exists():
+            raise ValidationError(
+                f"There is no programme “{slug}”: find it in the programmes A to Z",
+                code="unknown",
+            )
+        return slug
 
     def clean(self) -> dict:
         cleaned = super().clean()

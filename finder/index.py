@@ -66,6 +66,11 @@ class Found:
         return self.ranked(self.matches & self.offering)
 
     @cached_property
+    def eligible_count(self) -> int:
+        """How many of the main list's programmes are eligible (no criterion unknown)."""
+        return int((self.matches & self.offering & ~self.unknown).sum())
+
+    @cached_property
     def near_misses(self) -> np.ndarray:
         """Programme ids failing exactly one criterion: those failing one the business
         could act on first, then in ranking order."""
@@ -102,6 +107,11 @@ class CatalogueIndex:
     @cached_property
     def row_of(self) -> dict[int, int]:
         return {int(pk): row for row, pk in enumerate(self.ids)}
+
+    @cached_property
+    def pk_of(self) -> dict[str, int]:
+        """Each programme's primary key by its slug."""
+        return {rules.slug: int(pk) for rules, pk in zip(self.rules, self.ids, strict=True)}
 
     def search(self, profile: BusinessProfile, today: datetime.date) -> Found:
         """Decide every criterion for every programme."""

@@ -40,10 +40,37 @@ class Search:
     near_misses: list[Result]
     near_miss_count: int
     found: index.Found
+    #: The one programme the business asked about (``programme=``), however it fares.
+    checked: Result | None = None
+
+    @property
+    def checked_results(self) -> list[Result]:
+        """The programme asked about, as a list of cards (empty when none was)."""
+        return [self.checked] if self.checked else []
 
     @property
     def count(self) -> int:
         return self.page.paginator.count
+
+    @property
+    def eligible_count(self) -> int:
+        """How many programmes of the main list are "Eligible"."""
+        return self.found.eligible_count
+
+    @property
+    def possible_count(self) -> int:
+        """How many are "Check with an adviser"."""
+        return self.count - self.eligible_count
+
+    @property
+    def shows_growth(self) -> bool:
+        """Whether to tell the business about the OECD scaleup measure: it gave growth
+        figures, or a programme shown depends on them."""
+        return self.profile.gave_growth_figures or any(
+            reason.criterion == "growth"
+            for result in (*self.results, *self.near_misses)
+            for reason in result.match.reasons
+        )
 
     @property
     def page_links(self) -> list[int | None]:
@@ -74,10 +101,11 @@ def run_search(
     page_size: int = PAGE_SIZE,
     near_misses_shown: int = NEAR_MISSES_SHOWN,
     version: int | None = None,
+    programme: str = "",
 ) -> Search:
     """Search the catalogue at ``version`` (as it is now, by default) for ``profile``
-    on ``today``. ``page`` may be anything the user typed: a page that does not exist
-    shows the nearest one."""
+    on ``today``; with ``programme`` (a slug), that programme's verdict too. ``page``
+    may be anything the user typed: a page that does not exist shows the nearest one."""
     if version is None:
         version = cache.catalogue_version()
     catalogue = index.current(version)
@@ -103,4 +131,5 @@ def run_search(
         near_misses=[explained(pk) for pk in near_misses[:near_misses_shown]],
         near_miss_count=len(near_misses),
         found=found,
+        checked=explained(catalogue.pk_of[programme]) if programme in catalogue.pk_of else None,
     )

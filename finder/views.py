@@ -47,6 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
         today=today,
         page=cache.canonical_page(request.GET.get("page")),
         version=version,
+        programme=form.cleaned_data["programme"],
     )
     form.show_counts(search.support_counts())
     return cache.put(key, render(request, "finder/home.html", {**context, "search": search}))
@@ -68,9 +69,16 @@ def api_match(request: HttpRequest) -> HttpResponse:
     cached = cache.get(key)
     if cached is not None:
         return cached
-    search = run_search(form.profile(), today=today, page=page, version=version)
+    search = run_search(
+        form.profile(),
+        today=today,
+        page=page,
+        version=version,
+        programme=form.cleaned_data["programme"],
+    )
     response = JsonResponse(
         {
+            "checked": _as_json(request, search.checked) if search.checked else None,
             "count": search.count,
             "results": [_as_json(request, result) for result in search.results],
             "near_misses": [_as_json(request, result) for result in search.near_misses],

@@ -51,6 +51,8 @@ class Vocabulary:
     places: tuple[tuple[str, Choices], ...]
     sectors: Choices
     stages: Choices
+    #: Each stage's description, shown as the hint of its choice.
+    stage_hints: dict[str, str]
     support_types: Choices
     parents: dict[str, frozenset[str]]
     #: The broader sectors of each sector that has any (automotive: manufacturing).
@@ -163,10 +165,12 @@ def read() -> Vocabulary:
         options = tuple((slug, name) for place_kind, slug, name in places if place_kind == kind)
         if options:
             groups.append((label, options))
+    stages = Stage.objects.order_by("position").values_list("slug", "name", "description")
     return Vocabulary(
         places=tuple(groups),
         sectors=tuple(Sector.objects.order_by("name").values_list("slug", "name")),
-        stages=tuple(Stage.objects.order_by("position").values_list("slug", "name")),
+        stages=tuple((slug, name) for slug, name, _ in stages),
+        stage_hints={slug: hint for slug, _, hint in stages if hint},
         support_types=tuple(
             SupportType.objects.order_by("position", "name").values_list("slug", "name")
         ),

@@ -336,6 +336,19 @@ class BusinessProfile:
             turnover_3y_ago=self.turnover_3y_ago,
         )
 
+    @property
+    def answered(self) -> bool:
+        """Whether the user told the finder anything about the business."""
+        numbers = (self.employees, self.turnover, self.funding)
+        figures = (self.employees_3y_ago, self.turnover_3y_ago)
+        return bool(
+            self.location or self.sector or self.stage or self.support or self.q
+        ) or any(value is not None for value in (*numbers, *figures))
+
+    @property
+    def gave_growth_figures(self) -> bool:
+        return self.employees_3y_ago is not None or self.turnover_3y_ago is not None
+
     @cached_property
     def search_terms(self) -> dict[str, str]:
         """The words searched for, by their stem, each as the user first typed it."""

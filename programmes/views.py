@@ -103,6 +103,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             "related": related,
             "successors": successors,
+            # Open: the finder checks this programme for the business. Closed: the finder
+            # looks for similar support.
+            "check_link": finder_url(programme=programme.slug),
             "finder_link": finder_url(support=support),
             "breadcrumbs": breadcrumbs(
                 ("Programmes A to Z", reverse("programmes:index")), (programme.name, None)

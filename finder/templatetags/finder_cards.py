@@ -1,4 +1,4 @@
-"""``{% result_cards results near_miss %}``: the finder's result cards, rendered with
+"""``{% result_cards results %}``: the finder's result cards, rendered with
 Jinja2 (templates/jinja2/finder/_result_cards.html). The cards are most of a results page,
 and Jinja2 renders them several times faster than the Django template language (README,
 "Performance")."""
@@ -17,7 +17,7 @@ register = template.Library()
 
 
 @register.simple_tag
-def result_cards(results: Sequence[Result], near_miss: bool) -> SafeString:
-    context = {"results": results, "near_miss": near_miss}
+def result_cards(results: Sequence[Result]) -> SafeString:
+    context = {"results": results}
     # Jinja2 escapes what the cards print (Django's backend turns autoescape on).
     return mark_safe(render_to_string("finder/_result_cards.html", context, using="jinja2"))

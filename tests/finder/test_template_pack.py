@@ -277,3 +277,16 @@ def test_template_pack_inline_radios_and_a_single_checkbox() -> None:
         '<label class="govuk-label govuk-checkboxes__label" for="id_include_closed">'
         "Include closed programmes</label>"
     ) in html
+
+
+def test_template_pack_choices_carry_their_hints() -> None:
+    form = DemoForm()
+    form.fields["stage"].choice_hints = {"start-up": "Trading for less than two years."}
+    html = render_crispy(form)
+    radio = tag_with(html, 'id="id_stage_0"')
+    assert 'aria-describedby="id_stage_0-hint"' in radio
+    assert (
+        '<div id="id_stage_0-hint" class="govuk-hint govuk-radios__hint">'
+        "Trading for less than two years.</div>"
+    ) in html
+    assert "id_stage_1-hint" not in html

@@ -78,7 +78,7 @@ def test_home_search_shows_results_near_misses_and_reasons(client, catalogue) ->
     assert [r.programme.slug for r in search.results] == ["everyone"]
     assert {r.programme.slug for r in search.near_misses} == {"co-invest", "d2n2-only"}
     html = response.content.decode()
-    assert "1 programme matches your business" in html
+    assert "1 programme fits your business</h2>" in html
     assert "Nearly a match: 2 programmes" in html
     assert "you are looking for £3m" in html
     assert "<title>1 programme found" in html
@@ -231,7 +231,8 @@ def test_api_match_answers_the_product_contract(client, catalogue) -> None:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     body = response.json()
-    assert set(body) == {"count", "results", "near_misses"}
+    assert set(body) == {"checked", "count", "results", "near_misses"}
+    assert body["checked"] is None  # no programme= asked about
     assert body["count"] == 1
     (result,) = body["results"]
     assert result["slug"] == "everyone"
@@ -239,6 +240,18 @@ def test_api_match_answers_the_product_contract(client, catalogue) -> None:
     assert result["status"] == "open"
     assert result["match"] == "eligible"
     assert {"criterion", "outcome", "text"} == set(result["reasons"][0])
+    assert set(result) == {
+        "slug",
+        "name",
+        "url",
+        "status",
+        "match",
+        "summary",
+        "reasons",
+        "eligibility_note",
+        "fit",
+        "successors",
+    }
     near = {item["slug"]: item for item in body["near_misses"]}
     assert set(near) == {"co-invest", "d2n2-only"}
     assert all(item["match"] == "near-miss" for item in near.values())
@@ -407,3 +420,83 @@ def test_home_result_cards_escape_what_the_catalogue_and_the_business_say(
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     assert "<script>alert" not in html
     assert "Mentions “Bold”" in html
+
+
+def headings(html: str) -> list[str]:
+    return re.findall(r'<h2 class="govuk-heading-l"[^>]*>(.*?)</h2>', html)
+
+
+def test_home_heading_counts_what_the_list_holds(client, catalogue) -> None:
+    # Nothing said about the business: the programmes are listed, not said to match.
+    listed = client.get(HOME, {"include_closed": "0"}).content.decode()
+    assert headings(listed)[0] == "3 programmes listed"
+    assert "You have not told us about your business yet" in listed
+    # Only "check with an adviser": they might fit.
+    might = client.get(HOME, {"location": "coventry"}).content.decode()
+    assert headings(might)[0] == "2 programmes might fit your business"
+    # Some of each.
+    both = client.get(HOME, {"location": "coventry", "employees": "25"}).content.decode()
+    assert headings(both)[0] == "1 programme fits your business, and 1 more might"
+
+
+def test_home_pagination_links_land_on_the_results(client, catalogue) -> None:
+    for number in range(25):
+        make_programme(slug=f"extra-{number:02}", name=f"Extra {number:02}")
+    html = client.get(HOME, {"location": "coventry"}).content.decode()
+    links = re.findall(r'class="govuk-link govuk-pagination__link" href="([^"]+)"', html)
+    assert links and all(link.endswith("#results") for link in links)
+
+
+def test_home_growth_box_only_when_growth_matters(client, catalogue) -> None:
+    plain = client.get(HOME, {"location": "coventry"}).content.decode()
+    assert "Your growth" not in plain
+    figures = client.get(HOME, {"location": "coventry", "employees_3y_ago": "12"})
+    assert "Your growth" in figures.content.decode()
+    make_programme(slug="scaleups", name="Scaleups", growth="scaleup")
+    depends = client.get(HOME, {"location": "coventry"}).content.decode()
+    assert "Your growth" in depends
+
+
+def test_home_checks_one_programme_however_it_fares(client, catalogue) -> None:
+    response = client.get(
+        HOME, {"programme": "d2n2-only", "location": "coventry", "funding": "3000000"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert headings(html)[0] == "Does D2N2 Only fit your business?"
+    checked = html[html.index('id="checked"') : html.index("</ol>")]
+    assert "Nearly a match" in checked
+    assert "Coventry is outside that area" in checked
+    # Two rules failed: shown all the same, as not a match.
+    fund = client.get(HOME, {"programme": "co-invest", "location": "ashfield", "funding": "3m"})
+    checked = fund.content.decode()
+    checked = checked[checked.index('id="checked"') : checked.index("</ol>")]
+    assert "Not a match" in checked
+    assert checked.count("govuk-warning-text__text") == 2
+    body = client.get(API, {"programme": "co-invest", "location": "ashfield"}).json()
+    assert body["checked"]["slug"] == "co-invest"
+    assert body["checked"]["match"] == "near-miss"
+    assert client.get(API, {"location": "ashfield"}).json()["checked"] is None
+
+
+def test_home_refuses_a_programme_that_does_not_exist(client, catalogue) -> None:
+    response = client.get(HOME, {"programme": "no-such-thing", "location": "coventry"})
+    assert response.status_code == 400
+    assert "There is no programme “no-such-thing”" in response.content.decode()
+    body = client.get(API, {"programme": "no-such-thing"}).json()
+    assert body["errors"]["programme"] == [
+        "There is no programme “no-such-thing”: find it in the programmes A to Z"
+    ]
+    assert client.get(API, {"programme": "<b>"}).status_code == 400
+
+
+def test_programme_page_checks_that_programme_in_the_finder(client, catalogue) -> None:
+    html = client.get(reverse("programmes:detail", args=["co-invest"])).content.decode()
+    assert 'href="/?programme=co-invest" role="button"' in html
+
+
+def test_near_miss_card_has_no_empty_other_rules_heading(client, catalogue) -> None:
+    html = client.get(HOME, {"location": "coventry", "funding": "3000000"}).content.decode()
+    # Co-Invest misses on funding and meets its place: "The other rules" lists the place.
+    # D2N2 Only misses on its place and has no other rule: no heading over nothing.
+    assert html.count("The other rules") == 1
