@@ -341,9 +341,9 @@ class BusinessProfile:
         """Whether the user told the finder anything about the business."""
         numbers = (self.employees, self.turnover, self.funding)
         figures = (self.employees_3y_ago, self.turnover_3y_ago)
-        return bool(
-            self.location or self.sector or self.stage or self.support or self.q
-        ) or any(value is not None for value in (*numbers, *figures))
+        return bool(self.location or self.sector or self.stage or self.support or self.q) or any(
+            value is not None for value in (*numbers, *figures)
+        )
 
     @property
     def gave_growth_figures(self) -> bool:
