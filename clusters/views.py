@@ -11,8 +11,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from clusters.models import Cluster, ClusterPoint, Place, ScaleupStatistics
+from finder import cache, vocabulary
+from finder import index as finder_index
 from finder.pages import breadcrumbs, finder_url
 from programmes.describe import describe_jobs, describe_output
+from programmes.eligibility import BusinessProfile, geography
 from programmes.models import Programme
 
 # Broadest first: the order places are listed in, and how "narrower" is judged.
@@ -119,12 +122,14 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
     """One place, seen from a business there: the areas it is part of, the clusters
     there, the programmes it can use and the scaleup statistics for its area.
 
-    A business can use a programme for its own place or any place containing it, so
-    Coventry lists programmes for Coventry, the combined authority, the West Midlands,
-    England and the United Kingdom. Programmes open now (or opening soon) come first;
-    closed and proposed ones are listed apart, because a closed one may point to its
-    successor and a proposed one may yet run. Programmes for only part of an area are
-    listed last.
+    The programmes are those the finder's geography criterion (``eligibility.geography``)
+    finds for a business there: met for a programme for the place or any place
+    containing it (Coventry lists programmes for Coventry, the combined authority, the
+    West Midlands, England and the United Kingdom); unknown for one for only part of
+    the place (the West Midlands page lists the Coventry programme), listed last.
+    Programmes open now (or opening soon) come first; closed and proposed ones are
+    listed apart, because a closed one may point to its successor and a proposed one
+    may yet run.
     """
     try:
         within = Place.objects.containing(slug)
@@ -137,16 +142,21 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
     above = sorted(places.values(), key=lambda p: (-KIND_ORDER.index(p.kind), p.name))
     inside = Place.objects.inside(slug)
 
-    current, other = [], []
-    for programme in Programme.objects.serving(within).order_by("name"):
-        if programme.effective_status(today) in CURRENT_STATUSES:
+    catalogue = finder_index.current(cache.catalogue_version())
+    places_named = catalogue.columns[geography].any
+    verdicts = geography.decide(
+        catalogue.columns[geography], BusinessProfile(**vocabulary.current().location(slug))
+    )
+    met = set(catalogue.ids[places_named & ~verdicts.unmet & ~verdicts.unknown].tolist())
+    partly = set(catalogue.ids[places_named & verdicts.unknown].tolist())
+    current, other, local = [], [], []
+    for programme in Programme.objects.filter(pk__in=met | partly).order_by("name"):
+        if programme.pk in partly:
+            local.append(programme)
+        elif programme.effective_status(today) in CURRENT_STATUSES:
             current.append(programme)
         else:
             other.append(programme)
-    # An area page also points to programmes for only part of it (a D2N2 page to the
-    # one for Ashfield), apart: not every business in the area can use them.
-    listed = [programme.pk for programme in current + other]
-    local = list(Programme.objects.serving(inside - {slug}).exclude(pk__in=listed).order_by("name"))
     return render(
         request,
         "clusters/place.html",

@@ -59,20 +59,6 @@ class ProgrammeQuerySet(SlugQuerySet):
 
     # --- Vocabulary -------------------------------------------------------------------
 
-    def serving(self, place_slugs: Iterable[str]) -> ProgrammeQuerySet:
-        """Programmes open to businesses in at least one of these places.
-
-        Pass a place *and the places containing it* (``Place.objects.containing``) to
-        find everything a business there can use: a West Midlands programme serves
-        Coventry because Coventry lies inside the West Midlands.
-        """
-        through = self.model.places.through
-        return self.filter(
-            Exists(
-                through.objects.filter(programme=OuterRef("pk"), place__slug__in=list(place_slugs))
-            )
-        )
-
     def offering(self, support_slugs: Iterable[str]) -> ProgrammeQuerySet:
         """Programmes giving at least one of these kinds of support."""
         through = self.model.support_types.through

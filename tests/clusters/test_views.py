@@ -282,10 +282,13 @@ def test_place_pages_query_counts_do_not_grow(client, django_assert_num_queries,
 
     for n in range(size):
         make_programme(places=[f"ward-{n}"])
-    # 1-2 the places containing Coventry (does it exist; the containment table);
-    # 3 those places; 4 the places inside it (the containment table again); 5 the
-    # programmes for it and the places containing it; 6 those for only part of it;
-    # 7 its children; 8 the clusters there; 9 the statistics.
+    # The first request builds the finder's index and reads the vocabularies, which
+    # each process keeps. Then: 1-2 the places containing Coventry (does it exist; the
+    # containment table); 3 those places; 4 the places inside it (the containment table
+    # again); 5 the catalogue version; 6 the programmes the geography criterion finds
+    # there (for it or part of it); 7 its children; 8 the clusters there; 9 the
+    # statistics.
+    client.get(coventry.get_absolute_url())
     with django_assert_num_queries(9):
         response = client.get(coventry.get_absolute_url())
     assert text_of(response).count("Programme ") == 3 * size
@@ -368,3 +371,21 @@ def test_catalogue_ashfield_gets_d2n2_programmes_and_figures(client, real_catalo
     parts = section(response, "Programmes for parts of D2N2")
     assert "UpScaler in Ashfield" in parts
     assert "UpScaler at the Dryden Enterprise Centre" in parts
+
+
+def test_place_page_lists_what_the_finder_finds_there(client) -> None:
+    """The place page follows the finder's geography criterion: a programme for an area
+    that only reaches into the place (a partnership spanning two regions) is listed as
+    one for part of it, and one for an area that holds the place as open there."""
+    geography = make_geography()
+    across = make_place("across", kind=Place.Kind.LEP_AREA, name="Across Partnership")
+    geography["coventry"].parents.add(across)
+    geography["ashfield"].parents.add(across)
+    make_programme(name="Across Fund", places=[across])
+    make_programme(name="Ashfield Scaleups", places=[geography["ashfield"]])
+
+    region = client.get(geography["west-midlands"].get_absolute_url())
+    assert "Across Fund" in section(region, "Programmes for parts of West Midlands")
+    assert "Ashfield Scaleups" not in text_of(region)
+    coventry = client.get(geography["coventry"].get_absolute_url())
+    assert "Across Fund" in section(coventry, "Programmes open to businesses in Coventry")

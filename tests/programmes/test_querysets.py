@@ -28,16 +28,6 @@ def slugs(queryset) -> list[str]:
 # --- Vocabulary ----------------------------------------------------------------------
 
 
-def test_programme_queryset_serving_finds_programmes_for_any_containing_place(geography):
-    make_programme(slug="wmca", places=[WMCA])
-    make_programme(slug="d2n2", places=["d2n2"])
-    make_programme(slug="both", places=["coventry", "ashfield"])
-    make_programme(slug="uk")
-    coventry = Place.objects.containing("coventry")
-    assert set(slugs(Programme.objects.serving(coventry))) == {"wmca", "both", "uk"}
-    assert set(slugs(Programme.objects.serving(["d2n2", "ashfield"]))) == {"d2n2", "both"}
-
-
 def test_programme_queryset_offering_finds_any_of_the_support_types(geography):
     make_programme(slug="fund", support_types=["equity", "loan"])
     make_programme(slug="course", support_types=["leadership"])
