@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.forms.renderers import Jinja2
 
 from finder import vocabulary
+from finder.search import NEAR_MISSES_SHOWN
 from programmes.eligibility import BusinessProfile
 from programmes.models import Programme
 
@@ -33,6 +34,7 @@ SINGLE_VALUED = (
     "turnover_3y_ago",
     "q",
     "include_closed",
+    "near_misses",
 )
 
 MAX_EMPLOYEES = 10_000_000
@@ -251,6 +253,13 @@ class BusinessProfileForm(forms.Form):
         required=False,
     )
     include_closed = YesNoField(label="Include closed and proposed programmes", required=False)
+    # "all": every near miss, not only the closest (the results page links to it).
+    near_misses = forms.ChoiceField(
+        choices=[("", "The closest"), ("all", "All")],
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Near misses must be “all”, or left out"},
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -288,6 +297,7 @@ class BusinessProfileForm(forms.Form):
             ),
             Field("q", css_class="govuk-!-width-full"),
             Field("include_closed"),
+            Field("near_misses"),
             Submit("", "Find support"),
         )
 
@@ -315,6 +325,10 @@ class BusinessProfileForm(forms.Form):
         if it chose it (the facet counts)."""
         field = self.fields["support"]
         field.choices = [(slug, f"{name} ({counts.get(slug, 0)})") for slug, name in field.choices]
+
+    def near_misses_shown(self) -> int | None:
+        """How many near misses to show: all of them, or the closest (the default)."""
+        return None if self.cleaned_data.get("near_misses") == "all" else NEAR_MISSES_SHOWN
 
     def profile(self) -> BusinessProfile:
         """The business the valid form describes."""

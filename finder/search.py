@@ -99,12 +99,13 @@ def run_search(
     today: datetime.date,
     page: str | int | None = None,
     page_size: int = PAGE_SIZE,
-    near_misses_shown: int = NEAR_MISSES_SHOWN,
+    near_misses_shown: int | None = NEAR_MISSES_SHOWN,
     version: int | None = None,
     programme: str = "",
 ) -> Search:
     """Search the catalogue at ``version`` (as it is now, by default) for ``profile``
-    on ``today``; with ``programme`` (a slug), that programme's verdict too. ``page``
+    on ``today``; with ``programme`` (a slug), that programme's verdict too; the closest
+    ``near_misses_shown`` near misses (all with None). ``page``
     may be anything the user typed: a page that does not exist shows the nearest one."""
     if version is None:
         version = cache.catalogue_version()

@@ -48,6 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
         page=cache.canonical_page(request.GET.get("page")),
         version=version,
         programme=form.cleaned_data["programme"],
+        near_misses_shown=form.near_misses_shown(),
     )
     form.show_counts(search.support_counts())
     return cache.put(key, render(request, "finder/home.html", {**context, "search": search}))
@@ -75,6 +76,7 @@ def api_match(request: HttpRequest) -> HttpResponse:
         page=page,
         version=version,
         programme=form.cleaned_data["programme"],
+        near_misses_shown=form.near_misses_shown(),
     )
     response = JsonResponse(
         {
