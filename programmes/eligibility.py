@@ -390,7 +390,9 @@ COMMON_WORDS = frozenset(
 @lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """The stem of a casefolded word, by the Snowball English stemmer: "export",
-    "exports" and "exporting" are one word to the search."""
+    "exports" and "exporting" are one word to the search. A number is its own stem."""
+    if word.isdigit():
+        return word
     return snowballstemmer.stemmer("english").stemWord(word)
 
 
@@ -1181,13 +1183,23 @@ class Words(Factor):
         return FIT_WORDS * len(found) // len(terms), f"Mentions {words}"
 
     def columns(self, catalogue):
-        return Table(rules.words for rules in catalogue)
+        """For each word, the programmes mentioning it (a word per programme is in no
+        other: a table of them all would be as wide as the catalogue)."""
+        rows: dict[str, list[int]] = {}
+        for row, rules in enumerate(catalogue):
+            for word in rules.words:
+                rows.setdefault(word, []).append(row)
+        return len(catalogue), {
+            word: np.array(found, dtype=np.int32) for word, found in rows.items()
+        }
 
-    def points(self, table: Table, profile, today):
+    def points(self, columns, profile, today):
+        size, mentioning = columns
+        found = np.zeros(size, dtype=np.int64)
         terms = profile.search_terms
-        if not terms:
-            return np.zeros(len(table.any), dtype=np.int64)
-        return table.count(terms) * FIT_WORDS // len(terms)
+        for term in terms:
+            found[mentioning.get(term, [])] += 1
+        return found * FIT_WORDS // max(len(terms), 1)
 
 
 #: The ranking factors, in the order their words are shown.
