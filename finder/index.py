@@ -39,7 +39,7 @@ from programmes.eligibility import (
     Term,
     support_wanted,
 )
-from programmes.models import Programme, ProgrammeRelation
+from programmes.models import Programme, ProgrammeRelation, ProgrammeSource
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,9 @@ class CatalogueIndex:
                 {c.pk: ClusterRule.of(c) for c in Cluster.objects.prefetch_related("sectors")},
             ),
         }
+        evidence: dict[int, int] = {}
+        for pk, year in ProgrammeSource.objects.values_list("programme_id", "source__year"):
+            evidence[pk] = max(year, evidence.get(pk, 0))
         successors: dict[int, list[Term]] = {}
         for pk, slug, name in ProgrammeRelation.objects.filter(
             kind=ProgrammeRelation.Kind.SUCCEEDED_BY
@@ -166,6 +169,7 @@ class CatalogueIndex:
                 **dict(zip(COLUMNS, row[1:], strict=True)),
                 **{name: tuple(links.get(row[0], ())) for name, links in linked.items()},
                 successors=tuple(successors.get(row[0], ())),
+                evidence_year=evidence.get(row[0], 0),
             )
             for row in rows
         )

@@ -3,6 +3,7 @@ health check, robots.txt and the error pages."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Max, Min
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
@@ -49,6 +50,8 @@ def about(request: HttpRequest) -> HttpResponse:
             "sources": Source.objects.all(),
             "verified": verified,
             "review_months": REVIEW_MONTHS,
+            "evidence_months": settings.FINDER_EVIDENCE_MONTHS,
+            "source_years": Source.objects.aggregate(oldest=Min("year"), newest=Max("year")),
             "breadcrumbs": breadcrumbs(("About this service", None)),
         },
     )

@@ -24,12 +24,14 @@ NEAR_MISSES_SHOWN = 10
 
 @dataclass(frozen=True)
 class Result:
-    """A programme with how it matches the business, and its status on the day."""
+    """A programme with how it matches the business, its status on the day and whether
+    that status rests on recent evidence (``eligibility.confirmed``)."""
 
     pk: int
     programme: ProgrammeRules
     match: Match
     status: Programme.Status
+    confirmed: bool = True
 
 
 @dataclass
@@ -122,6 +124,7 @@ def run_search(
             programme=rules,
             match=match,
             status=Programme.Status(rules.status_on(today)),
+            confirmed=rules.confirmed_on(today),
         )
 
     results = [explained(pk) for pk in paged.object_list]

@@ -184,6 +184,9 @@ CRISPY_TEMPLATE_PACK = "govuk"
 # Memcached) and the catalogue version it keeps becomes global. MAX_ENTRIES bounds the
 # memory a worker gives it (make bench: about 20 MB for 480 answers at 10,000 programmes).
 FINDER_SEARCH_CACHE_SECONDS = env_int("FINDER_SEARCH_CACHE_SECONDS", 60, minimum=0)
+# A programme's status shows as confirmed only while its newest source is at most this
+# many months old (programmes.eligibility.confirmed); after that, "not confirmed".
+FINDER_EVIDENCE_MONTHS = env_int("FINDER_EVIDENCE_MONTHS", 18, minimum=0)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "finder": {

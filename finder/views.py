@@ -101,6 +101,9 @@ def _as_json(request: HttpRequest, result: Result) -> dict:
         "name": programme.name,
         "url": url(programme.slug),
         "status": result.status.value,
+        # False: the status rests on evidence older than FINDER_EVIDENCE_MONTHS.
+        "status_confirmed": result.confirmed,
+        "evidence_year": programme.evidence_year or None,
         "match": result.match.level.value,
         "summary": programme.summary,
         "reasons": [

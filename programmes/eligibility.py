@@ -41,6 +41,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 import snowballstemmer
+from django.conf import settings
 from django.db import models
 
 # Values of Programme.Status / Growth / Audience and Place.Kind. Repeated here rather than
@@ -520,6 +521,8 @@ class ProgrammeRules:
     amount_max: int | None = None
     #: Where to go instead once it has closed.
     successors: tuple[Term, ...] = ()
+    #: The year of its newest source (0: none is dated): how fresh what we know is.
+    evidence_year: int = 0
 
     @classmethod
     def from_programme(cls, programme) -> ProgrammeRules:
@@ -536,11 +539,17 @@ class ProgrammeRules:
                 for relation in programme.relations.all()
                 if relation.kind == KIND_SUCCEEDED_BY
             ),
+            evidence_year=programme.evidence_year,
         )
 
     def status_on(self, today: datetime.date | None) -> str:
         """The status a reader sees on ``today`` (``STATUS``)."""
         return status_on(self.status, self.closes_on, today)
+
+    def confirmed_on(self, today: datetime.date | None) -> bool:
+        """Whether its status rests on evidence recent enough to show as confirmed on
+        ``today`` (without a day, it is not)."""
+        return today is not None and bool(confirmed(self.evidence_year, today))
 
     @property
     def offers_money(self) -> bool:
@@ -1012,6 +1021,16 @@ def status_on(status: str, closes_on: datetime.date | None, today: datetime.date
 LISTED = (STATUS_OPEN, STATUS_OPENING_SOON)
 
 
+def confirmed(evidence_year, today: datetime.date):
+    """Whether a status resting on evidence from ``evidence_year`` (the newest of a
+    programme's sources; 0 when none is dated) may be shown as confirmed on ``today``:
+    only when that evidence is at most ``FINDER_EVIDENCE_MONTHS`` old, counting a year's
+    evidence from its last month (the most recent it can be). Works on one year or on
+    an array of them."""
+    months_old = (today.year - evidence_year) * 12 + today.month - 12
+    return months_old <= settings.FINDER_EVIDENCE_MONTHS
+
+
 class Status:
     """``status_on`` for every programme at once."""
 
@@ -1154,19 +1173,21 @@ class Locality(Factor):
 
 
 class OpenNow(Factor):
-    """Open now, rather than opening soon (or closed or proposed, when those are
-    shown)."""
+    """Open now, by recent evidence (``confirmed``), rather than opening soon, not
+    confirmed, or closed or proposed when those are shown."""
 
     def explain(self, rules, profile, today):
-        if rules.status_on(today) == STATUS_OPEN:
+        if rules.status_on(today) == STATUS_OPEN and rules.confirmed_on(today):
             return FIT_OPEN, "Open now"
         return 0, None
 
     def columns(self, catalogue):
-        return STATUS.columns(catalogue)
+        years = np.array([rules.evidence_year for rules in catalogue], dtype=np.int64)
+        return STATUS.columns(catalogue), years
 
     def points(self, columns, profile, today):
-        return (STATUS.on(columns, today) == STATUS_OPEN) * FIT_OPEN
+        status, years = columns
+        return ((STATUS.on(status, today) == STATUS_OPEN) & confirmed(years, today)) * FIT_OPEN
 
 
 class Words(Factor):

@@ -206,6 +206,12 @@ class Programme(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
 
+    @property
+    def evidence_year(self) -> int:
+        """The year of its newest source (0 when it cites none), read through
+        ``programme_sources.all()`` so a prefetch serves it."""
+        return max((link.source.year for link in self.programme_sources.all()), default=0)
+
     def effective_status(self, today: datetime.date | None = None) -> Programme.Status:
         """The status a reader should see on ``today`` (default: today in London), by
         ``eligibility.status_on``: past its closing date a programme is closed.

@@ -32,11 +32,12 @@ from programmes.eligibility import (
 
 def match_detail_lookups() -> list[str | Prefetch]:
     """The related rows explaining a match needs: places, sectors, stages, support types,
-    providers, clusters with their sectors, and each programme's relations with the
-    related programme (to point a closed programme to its successor). For
-    ``prefetch_related`` or ``prefetch_related_objects``."""
+    providers, clusters with their sectors, each programme's relations with the
+    related programme (to point a closed programme to its successor), and its sources
+    (how fresh the evidence is). For ``prefetch_related`` or
+    ``prefetch_related_objects``."""
     # Imported here: programmes.models imports this module to build its manager.
-    from programmes.models import ProgrammeRelation
+    from programmes.models import ProgrammeRelation, ProgrammeSource
 
     return [
         "places",
@@ -51,6 +52,7 @@ def match_detail_lookups() -> list[str | Prefetch]:
                 "kind", "related__name"
             ),
         ),
+        Prefetch("programme_sources", queryset=ProgrammeSource.objects.select_related("source")),
     ]
 
 

@@ -17,6 +17,7 @@ from programmes.describe import (
     format_amount_range,
     related_programmes,
 )
+from programmes.eligibility import LISTED, confirmed
 from programmes.forms import ProgrammeFilterForm
 from programmes.models import Programme, ProgrammeRelation, SupportType
 
@@ -89,12 +90,15 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         if rel.kind == ProgrammeRelation.Kind.SUCCEEDED_BY
     ]
     support = [support_type.slug for support_type in programme.support_types.all()]
+    # Open or opening soon by its sources, but are they recent enough to say so?
+    unconfirmed = status in LISTED and not confirmed(programme.evidence_year, today)
     return render(
         request,
         "programmes/detail.html",
         {
             "programme": programme,
             "status": status,
+            "unconfirmed": unconfirmed,
             "today": today,
             "criteria": eligibility_criteria(programme),
             "amount_range": format_amount_range(programme),

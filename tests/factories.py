@@ -12,7 +12,9 @@ import datetime
 import itertools
 from collections.abc import Iterable
 
-from clusters.models import Cluster, Place, Sector
+from django.utils import timezone
+
+from clusters.models import Cluster, Place, Sector, Source
 from programmes.models import Programme, Provider, Stage, SupportType
 
 _numbers = itertools.count(1)
@@ -116,12 +118,14 @@ def make_programme(
     support_types: Iterable[SupportType | str] = (),
     providers: Iterable[Provider | str] = (),
     clusters: Iterable[Cluster | str] = (),
+    evidence_year: int | None = -1,
     **overrides,
 ) -> Programme:
     """An open programme with a unique slug, serving the United Kingdom unless
     ``places`` says otherwise (the catalogue always states geography), with no other
     restriction unless the overrides set one. Strings name rows by slug; new places
-    named that way are local authorities."""
+    named that way are local authorities. It cites a source of this year, so its status
+    is confirmed, unless ``evidence_year`` names another year (or None: no source)."""
     number = next(_numbers)
     fields = {
         "slug": f"programme-{number}",
@@ -139,4 +143,21 @@ def make_programme(
     programme.support_types.add(*_rows(support_types, make_support_type))
     programme.providers.add(*_rows(providers, make_provider))
     programme.clusters.add(*_rows(clusters, make_cluster))
+    if evidence_year is not None:
+        year = timezone.localdate().year if evidence_year == -1 else evidence_year
+        programme.programme_sources.create(source=make_source(year))
     return programme
+
+
+def make_source(year: int) -> Source:
+    """A source document of ``year``."""
+    source, _ = Source.objects.get_or_create(
+        slug=f"evidence-{year}",
+        defaults={
+            "title": f"Evidence of {year}",
+            "publisher": "Tests",
+            "year": year,
+            "covers": ".",
+        },
+    )
+    return source

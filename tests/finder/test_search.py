@@ -178,8 +178,8 @@ def test_home_pagination_links_carry_each_searchs_own_query(client, many, settin
     second = client.get(HOME, {"location": "coventry", "q": "West Midlands", "page": "2"})
     second = second.content.decode()
 
-    assert 'href="?location=coventry&amp;page=3"' in first
-    assert 'href="?location=coventry&amp;q=West+Midlands&amp;page=3"' in second
+    assert 'href="?location=coventry&amp;page=3#results"' in first
+    assert 'href="?location=coventry&amp;q=West+Midlands&amp;page=3#results"' in second
     assert "q=West" not in first
     # The link to the same results as data carries the query too, page included.
     assert "/api/match/?location=coventry&amp;q=West+Midlands&amp;page=2" in second

@@ -245,6 +245,8 @@ def test_api_match_answers_the_product_contract(client, catalogue) -> None:
         "name",
         "url",
         "status",
+        "status_confirmed",
+        "evidence_year",
         "match",
         "summary",
         "reasons",

@@ -4,6 +4,7 @@ scaleup derivation and the money wording. Plain dataclasses only — no database
 from __future__ import annotations
 
 import dataclasses
+import datetime
 
 import pytest
 from hypothesis import given
@@ -58,9 +59,11 @@ def profile(**fields) -> BusinessProfile:
     return BusinessProfile(**fields)
 
 
-def fit_factors(*, rules: ProgrammeRules, profile: BusinessProfile) -> list[str]:
+def fit_factors(
+    *, rules: ProgrammeRules, profile: BusinessProfile, today: datetime.date | None = None
+) -> list[str]:
     """The ranking factors' words for one programme, as a card shows them."""
-    return evaluate(rules=rules, profile=profile).fit
+    return evaluate(rules=rules, profile=profile, today=today).fit
 
 
 IN_COVENTRY = {"location": "coventry", "location_name": "Coventry", "location_within": COVENTRY}
@@ -497,8 +500,10 @@ def test_fit_factors_name_each_ranking_factor_that_applied():
         sectors=(AUTOMOTIVE,),
         support_types=(EQUITY, MENTORING, Term(slug="grant", name="Grant")),
         status="open",
+        evidence_year=2026,  # recent on the day: its status is confirmed
     )
     fit = fit_factors(
+        today=datetime.date(2026, 12, 3),
         rules=programme,
         profile=profile(
             **IN_COVENTRY,

@@ -34,8 +34,8 @@ from programmes.eligibility import (
     Verdicts,
     evaluate,
 )
-from programmes.models import Programme, Stage, SupportType
-from tests.factories import make_programme
+from programmes.models import Programme, ProgrammeSource, Stage, SupportType
+from tests.factories import make_programme, make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ TODAY = datetime.date(2026, 12, 3)
 @pytest.fixture
 def catalogue() -> index.CatalogueIndex:
     """The real places and vocabularies; 150 programmes restricting every criterion (half of
-    them the audience, half with rules only partly known) and
+    them the audience, half with rules only partly known, half on recent evidence) and
     150 as the benchmark makes them (most criteria unset); and the rarer cases: no
     places named, closing today and yesterday."""
     call_command("load_catalogue", verbosity=0)
@@ -59,6 +59,12 @@ def catalogue() -> index.CatalogueIndex:
         restricting = [r for r in every if criterion.explain(r, BusinessProfile()) is not None]
         # Every programme, or (audience, rules known) half of them: a level then hangs on each.
         assert len(restricting) >= 50, criterion
+    # Half of them on recent evidence (their status confirmed), half on none.
+    recent = make_source(TODAY.year)
+    ProgrammeSource.objects.bulk_create(
+        ProgrammeSource(programme=programme, source=recent)
+        for programme in Programme.objects.filter(is_generated=True).order_by("pk")[::2]
+    )
     # Kept apart from the next run, which removes every generated programme first.
     Programme.objects.filter(is_generated=True).update(
         slug=Concat(Value("every-"), "slug"), is_generated=False

@@ -182,7 +182,12 @@ def test_detail_links_clusters_served_and_the_finder_prefilled(client) -> None:
     page = client.get(programme.get_absolute_url()).content.decode()
     assert f'href="{cluster.get_absolute_url()}"' in page
     finder = reverse("finder:home")
-    assert f'href="{finder}?support=equity&amp;support=loan"' in page
+    # Open: the finder checks this programme. Closed: it looks for similar support.
+    assert f'href="{finder}?programme={programme.slug}" role="button"' in page
+    programme.status = Programme.Status.CLOSED
+    programme.save()
+    page = client.get(programme.get_absolute_url()).content.decode()
+    assert f'href="{finder}?support=equity&amp;support=loan" role="button"' in page
 
 
 def test_detail_marks_a_proposed_programme_as_not_open_to_applications(client) -> None:
