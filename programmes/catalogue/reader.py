@@ -17,8 +17,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import yaml
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import URLValidator
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.utils import timezone
 from django.utils.text import slugify
 
 from programmes.catalogue import spec
@@ -182,6 +184,9 @@ def convert(node: yaml.Node, fld: Field, kind: Kind, where: str, refs: list[Refe
         number = int(node.value)
         if number < 0:
             raise FieldError(f"must be zero or more, found {number}", node)
+        largest = _largest(kind, fld.key)
+        if largest is not None and number > largest:
+            raise FieldError(f"must be {largest:,} or less, found {number:,}", node)
         return number
     if t == spec.DECIMAL:
         if not isinstance(node, yaml.ScalarNode):
@@ -211,9 +216,12 @@ def convert(node: yaml.Node, fld: Field, kind: Kind, where: str, refs: list[Refe
         if not DATE_RE.match(raw):
             raise FieldError(f"expected a date as YYYY-MM-DD, found {raw!r}", node)
         try:
-            return date.fromisoformat(raw)
+            day = date.fromisoformat(raw)
         except ValueError:
             raise FieldError(f"{raw} is not a real date", node) from None
+        if fld.past and day > timezone.localdate():
+            raise FieldError(f"{raw} is in the future: give the day the check was made", node)
+        return day
     if t in (spec.REFS, spec.TEXTS):
         if not isinstance(node, yaml.SequenceNode):
             raise FieldError(f"expected a list, found {_describe_node(node)}", node)
@@ -469,6 +477,17 @@ def _check_references(
                         )
                     )
     return problems
+
+
+def _largest(kind: spec.Kind, key: str) -> int | None:
+    """The largest whole number the database column behind ``key`` holds (PostgreSQL's
+    limits, which SQLite's are not below), or None when there is no such column."""
+    try:
+        model_field = kind.model._meta.get_field(spec.ELIGIBILITY_ATTRS.get(key, key))
+    except FieldDoesNotExist:
+        return None
+    limits = BaseDatabaseOperations.integer_field_ranges.get(model_field.get_internal_type())
+    return limits[1] if limits else None
 
 
 def _check_cycles(entries: dict[str, Entry], key: str, message: str) -> list[Problem]:

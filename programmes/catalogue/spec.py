@@ -37,6 +37,7 @@ class Field:
     choices: tuple[str, ...] = ()
     fields: tuple[Field, ...] = ()  # for OBJECT/OBJECTS
     max_length: int | None = None
+    past: bool = False  # for DATE: today or before (a check that has happened)
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,7 @@ PROGRAMME = Kind(
                 Field("facts", TEXT),
             ),
         ),
-        Field("last_verified", DATE, required=True),
+        Field("last_verified", DATE, required=True, past=True),
     ),
     ranges=(
         Range("amount_min", "amount_max"),

@@ -3,6 +3,7 @@ tests write themselves, including deliberately broken files."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -379,6 +380,36 @@ BROKEN = {
         },
         "programmes/co-investment-fund.yaml:11",
         "field 'amount_max': expected a whole number written as plain digits",
+    ),
+    "number too large for the database": (
+        {
+            "programmes/co-investment-fund.yaml": PROGRAMME.replace(
+                "amount_max: 1000000", "amount_max: 9223372036854775808"
+            )
+        },
+        "programmes/co-investment-fund.yaml:11",
+        "field 'amount_max': must be 9,223,372,036,854,775,807 or less, found "
+        "9,223,372,036,854,775,808",
+    ),
+    "employees beyond the column": (
+        {
+            "programmes/co-investment-fund.yaml": PROGRAMME.replace(
+                "employees_max: 249", "employees_max: 3000000000"
+            )
+        },
+        "programmes/co-investment-fund.yaml",
+        "field 'eligibility.employees_max': must be 2,147,483,647 or less",
+    ),
+    "checked in the future": (
+        {
+            "programmes/old-fund.yaml": re.sub(
+                r"last_verified: [0-9-]+",
+                "last_verified: 2999-01-01",
+                FILES["programmes/old-fund.yaml"],
+            )
+        },
+        "programmes/old-fund.yaml",
+        "field 'last_verified': 2999-01-01 is in the future",
     ),
 }
 
