@@ -12,11 +12,13 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from clusters.models import Cluster, ClusterPoint, Place, ScaleupStatistics, Sector, Source
+from programmes.admin import CatalogueForm
 from programmes.describe import MILLION, describe_range, format_money
 
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    form = CatalogueForm
     list_display = ["title", "publisher", "year", "slug", "filename"]
     list_filter = ["publisher", "year"]
     search_fields = ["title", "slug", "publisher", "covers"]
@@ -24,6 +26,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 @admin.register(Place)
 class PlaceAdmin(admin.ModelAdmin):
+    form = CatalogueForm
     list_display = ["name", "kind", "parent_names", "slug"]
     list_filter = ["kind", ("parents", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "slug", "description"]
@@ -41,6 +44,7 @@ class PlaceAdmin(admin.ModelAdmin):
 
 @admin.register(Sector)
 class SectorAdmin(admin.ModelAdmin):
+    form = CatalogueForm
     list_display = ["name", "slug", "cluster_count"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ("name",)}
@@ -56,6 +60,8 @@ class SectorAdmin(admin.ModelAdmin):
 
 class ClusterPointInline(admin.TabularInline):
     """The lines of a cluster profile, grouped the way the profile reads."""
+
+    form = CatalogueForm
 
     model = ClusterPoint
     extra = 0
@@ -74,6 +80,7 @@ class ClusterPointInline(admin.TabularInline):
 
 @admin.register(Cluster)
 class ClusterAdmin(SimpleHistoryAdmin):
+    form = CatalogueForm
     list_display = ["name", "output_range", "jobs_range", "place_names"]
     list_filter = [
         ("places", admin.RelatedOnlyFieldListFilter),

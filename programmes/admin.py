@@ -7,6 +7,7 @@ page states eligibility in plain English. Content editors keep the same pages tr
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -34,8 +35,23 @@ admin.site.site_title = "Scaleup Support Finder admin"
 admin.site.index_title = "Catalogue and advice"
 
 
+class CatalogueForm(forms.ModelForm):
+    """The admin's form for catalogue entries: line breaks as they were typed. A browser
+    sends a text box's line breaks as \r\n (HTML's rule); the catalogue files, and
+    everything loaded from them, hold \n, so without this every save would look like a
+    change to the history and rewrite readable blocks as one-line strings on export."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name, value in cleaned.items():
+            if isinstance(value, str):
+                cleaned[name] = value.replace("\r\n", "\n").replace("\r", "\n")
+        return cleaned
+
+
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
+    form = CatalogueForm
     list_display = ["name", "slug", "website", "programme_count"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ("name",)}
@@ -56,6 +72,7 @@ class ProviderAdmin(admin.ModelAdmin):
 class VocabularyAdmin(admin.ModelAdmin):
     """Support types and stages: short, ordered vocabularies with stable public slugs."""
 
+    form = CatalogueForm
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     search_fields = ["name", "slug", "description"]
@@ -74,6 +91,7 @@ class StageAdmin(VocabularyAdmin):
 
 class ProgrammeSourceInline(admin.TabularInline):
     model = ProgrammeSource
+    form = CatalogueForm
     extra = 0
     verbose_name = "source"
     verbose_name_plural = "sources (which document each fact came from)"
@@ -81,6 +99,7 @@ class ProgrammeSourceInline(admin.TabularInline):
 
 class OutcomeInline(admin.TabularInline):
     model = Outcome
+    form = CatalogueForm
     extra = 0
     fields = ["position", "text", "source"]
     verbose_name_plural = "outcomes reported"
@@ -121,6 +140,7 @@ class NeedsReviewFilter(admin.SimpleListFilter):
 
 @admin.register(Programme)
 class ProgrammeAdmin(SimpleHistoryAdmin):
+    form = CatalogueForm
     list_display = [
         "name",
         "status",

@@ -342,3 +342,27 @@ def test_admin_programme_changelist_query_count_is_flat(
         response = client.get(url)
     assert len(listed(response)) == 20
     assert len(twenty) == len(three)
+
+
+def test_admin_keeps_line_breaks_as_typed(client, editor, catalogue):
+    """A browser sends a text box's line breaks as \\r\\n; the entry keeps \\n, as the
+    catalogue files do, inlines included, and saving it unchanged records no change."""
+    client.force_login(editor)
+    data = resubmit_data(client.get(change_url(catalogue.grant)))
+    data["description"] = "First paragraph.\r\n\r\nSecond paragraph."
+    response = client.post(change_url(catalogue.grant), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    catalogue.grant.refresh_from_db()
+    assert catalogue.grant.description == "First paragraph.\n\nSecond paragraph."
+    history = catalogue.grant.history.count()
+    data = resubmit_data(client.get(change_url(catalogue.grant)))
+    data = {
+        key: value.replace("\n", "\r\n") if isinstance(value, str) else value
+        for key, value in data.items()
+    }
+    assert client.post(change_url(catalogue.grant), data).status_code == 302
+    catalogue.grant.refresh_from_db()
+    assert catalogue.grant.description == "First paragraph.\n\nSecond paragraph."
+    latest = catalogue.grant.history.first()
+    assert catalogue.grant.history.count() == history + 1  # the admin saves a record...
+    assert not latest.diff_against(latest.prev_record).changes  # ...of nothing changed
