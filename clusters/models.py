@@ -10,6 +10,13 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+# The catalogue's facts come from the source documents (seeds/register.yaml). A fact from
+# anywhere else is named in an entry's `outside_documents`, and pages show it as such.
+OUTSIDE_DOCUMENTS_HELP = (
+    "Which facts here are not from the source documents (general knowledge, such as a "
+    "website or an official name). Pages show them as not confirmed by our sources."
+)
+
 
 class SlugQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug: str):
@@ -124,6 +131,9 @@ class Place(models.Model):
     kind = models.CharField(max_length=30, choices=Kind)
     parents = models.ManyToManyField("self", symmetrical=False, related_name="children", blank=True)
     description = models.TextField(blank=True)
+    outside_documents = models.TextField(
+        "not from the source documents", blank=True, help_text=OUTSIDE_DOCUMENTS_HELP
+    )
 
     objects = PlaceManager()
 

@@ -27,6 +27,7 @@ from functools import cached_property
 import numpy as np
 
 from clusters.models import Cluster, Place
+from finder import vocabulary
 from programmes.eligibility import (
     COLUMNS,
     CRITERIA,
@@ -103,6 +104,8 @@ class CatalogueIndex:
     rules: tuple[ProgrammeRules, ...]
     columns: dict  # by criterion or factor, what it made of the catalogue
     status: tuple[np.ndarray, ...]  # STATUS.columns
+    #: The programmes that are the front door to support for a place, by its slug.
+    front_doors: dict[str, tuple[Term, ...]]
 
     @cached_property
     def row_of(self) -> dict[int, int]:
@@ -140,10 +143,20 @@ class CatalogueIndex:
     def get(self, pk: int) -> ProgrammeRules:
         return self.rules[self.row_of[pk]]
 
+    def front_doors_for(self, place: str | None) -> tuple[Term, ...]:
+        """Who a business in ``place`` should ask first: the front doors of the nearest
+        place, itself or one containing it, that has any (``Vocabulary.nearest``)."""
+        if not place:
+            return ()
+        nearest = vocabulary.current().nearest(place, self.front_doors)
+        doors = {door for slug in nearest for door in self.front_doors[slug]}
+        return tuple(sorted(doors, key=lambda door: door.name))
+
     @classmethod
     def build(cls, version: int) -> CatalogueIndex:
         """Read every programme's rules: one query for the programmes, one for their
-        successors, one per kind of link and one per vocabulary linked."""
+        successors, one for the front doors, one per kind of link and one per vocabulary
+        linked."""
         rows = list(Programme.objects.order_by("name", "pk").values_list("pk", *COLUMNS))
         linked = {
             "places": _linked("places", {p.pk: PlaceRule.of(p) for p in Place.objects.all()}),
@@ -159,6 +172,11 @@ class CatalogueIndex:
         evidence: dict[int, int] = {}
         for pk, year in ProgrammeSource.objects.values_list("programme_id", "source__year"):
             evidence[pk] = max(year, evidence.get(pk, 0))
+        front_doors: dict[str, list[Term]] = {}
+        for place, slug, name in Programme.front_door_for.through.objects.values_list(
+            "place__slug", "programme__slug", "programme__name"
+        ):
+            front_doors.setdefault(place, []).append(Term(slug=slug, name=name))
         successors: dict[int, list[Term]] = {}
         for pk, slug, name in ProgrammeRelation.objects.filter(
             kind=ProgrammeRelation.Kind.SUCCEEDED_BY
@@ -179,6 +197,7 @@ class CatalogueIndex:
             rules=rules,
             columns={rule: rule.columns(rules) for rule in (*CRITERIA, *FACTORS)},
             status=STATUS.columns(rules),
+            front_doors={place: tuple(doors) for place, doors in front_doors.items()},
         )
 
 

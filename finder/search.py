@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 
 from finder import cache, index
-from programmes.eligibility import BusinessProfile, Match, ProgrammeRules, evaluate
+from programmes.eligibility import BusinessProfile, Match, ProgrammeRules, Term, evaluate
 from programmes.models import Programme
 
 PAGE_SIZE = 20
@@ -44,6 +44,8 @@ class Search:
     found: index.Found
     #: The one programme the business asked about (``programme=``), however it fares.
     checked: Result | None = None
+    #: Who the business should ask first, for its place (``CatalogueIndex.front_doors_for``).
+    front_doors: tuple[Term, ...] = ()
 
     @property
     def checked_results(self) -> list[Result]:
@@ -136,4 +138,5 @@ def run_search(
         near_miss_count=len(near_misses),
         found=found,
         checked=explained(catalogue.pk_of[programme]) if programme in catalogue.pk_of else None,
+        front_doors=catalogue.front_doors_for(profile.location),
     )

@@ -84,17 +84,27 @@ def api_match(request: HttpRequest) -> HttpResponse:
             "count": search.count,
             "results": [_as_json(request, result) for result in search.results],
             "near_misses": [_as_json(request, result) for result in search.near_misses],
+            # Who to ask first for the business's place, when a programme's own way in
+            # is not known ("how_to_apply" null) or to check that it fits.
+            "ask_first": [
+                {"slug": door.slug, "name": door.name, "url": _url(request, door.slug)}
+                for door in search.front_doors
+            ],
         },
         json_dumps_params={"ensure_ascii": False},
     )
     return cache.put(key, response)
 
 
+def _url(request: HttpRequest, slug: str) -> str:
+    return request.build_absolute_uri(reverse("programmes:detail", args=[slug]))
+
+
 def _as_json(request: HttpRequest, result: Result) -> dict:
     programme = result.programme
 
     def url(slug: str) -> str:
-        return request.build_absolute_uri(reverse("programmes:detail", args=[slug]))
+        return _url(request, slug)
 
     return {
         "slug": programme.slug,
@@ -111,6 +121,7 @@ def _as_json(request: HttpRequest, result: Result) -> dict:
             for reason in result.match.reasons
         ],
         "eligibility_note": programme.eligibility_note,
+        "how_to_apply": programme.how_to_apply or None,
         "fit": result.match.fit,
         "successors": [
             {"slug": successor.slug, "name": successor.name, "url": url(successor.slug)}

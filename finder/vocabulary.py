@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -113,6 +114,17 @@ class Vocabulary:
             "sector_name": self.labels["sector"].get(slug),
             "sector_within": _reach(slug, self.broader),
         }
+
+    def nearest(self, slug: str, marked: Collection[str]) -> frozenset[str]:
+        """The places of ``marked`` that are ``slug`` or contain it, nearest first: those
+        containing another of them are left out. For Coventry, with front doors set for
+        Coventry, the combined authority and England, gives Coventry."""
+        found = self.containing(slug) & frozenset(marked)
+        return frozenset(
+            place
+            for place in found
+            if not any(place in self.containing(other) for other in found - {place})
+        )
 
     def containing(self, slug: str) -> frozenset[str]:
         """The slug of this place and of every place containing it, however indirectly

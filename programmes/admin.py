@@ -170,7 +170,14 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
     ]
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ["providers", "delivery_partners"]
-    filter_horizontal = ["support_types", "places", "sectors", "stages", "clusters"]
+    filter_horizontal = [
+        "support_types",
+        "front_door_for",
+        "places",
+        "sectors",
+        "stages",
+        "clusters",
+    ]
     readonly_fields = [
         "eligibility_in_plain_english",
         "successors_and_related",
@@ -210,7 +217,7 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
                 ]
             },
         ),
-        ("How to apply", {"fields": ["how_to_apply"]}),
+        ("How to apply", {"fields": ["how_to_apply", "front_door_for"]}),
         (
             "Eligibility",
             {
@@ -232,7 +239,7 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
             },
         ),
         ("Links", {"fields": ["website", "successors_and_related"]}),
-        ("Review", {"fields": ["last_verified", "is_generated"]}),
+        ("Review", {"fields": ["outside_documents", "last_verified", "is_generated"]}),
     ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Programme | None = None) -> list:

@@ -484,6 +484,7 @@ COLUMNS = (
     "eligibility_note",
     "amount_min",
     "amount_max",
+    "how_to_apply",
 )
 
 
@@ -519,6 +520,8 @@ class ProgrammeRules:
     eligibility_note: str = ""
     amount_min: int | None = None
     amount_max: int | None = None
+    #: How to take it up, when a source says; otherwise the card names the front door.
+    how_to_apply: str = ""
     #: Where to go instead once it has closed.
     successors: tuple[Term, ...] = ()
     #: The year of its newest source (0: none is dated): how fresh what we know is.

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from clusters.models import Cluster, Place, Sector, SlugManager, Source
+from clusters.models import OUTSIDE_DOCUMENTS_HELP, Cluster, Place, Sector, SlugManager, Source
 from programmes.eligibility import status_on
 from programmes.querysets import ProgrammeManager
 
@@ -32,6 +32,11 @@ class Provider(models.Model):
     name = models.CharField(max_length=200)
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
+    outside_documents = models.TextField(
+        "not from the source documents",
+        blank=True,
+        help_text=OUTSIDE_DOCUMENTS_HELP,
+    )
 
     objects = SlugManager()
 
@@ -143,6 +148,13 @@ class Programme(models.Model):
 
     how_to_apply = models.TextField(blank=True)
     website = models.URLField(blank=True)
+    front_door_for = models.ManyToManyField(
+        Place,
+        related_name="front_doors",
+        blank=True,
+        help_text="Places where this is the first service a business should ask: the finder "
+        "names it as the next step and the adviser to check with, for a business there.",
+    )
 
     # Eligibility.
     places = models.ManyToManyField(
@@ -177,6 +189,9 @@ class Programme(models.Model):
         "self", through="ProgrammeRelation", symmetrical=False, related_name="+"
     )
     sources = models.ManyToManyField(Source, through="ProgrammeSource", related_name="+")
+    outside_documents = models.TextField(
+        "not from the source documents", blank=True, help_text=OUTSIDE_DOCUMENTS_HELP
+    )
     last_verified = models.DateField()
     is_generated = models.BooleanField(
         default=False, editable=False, help_text="Made by generate_catalogue for benchmarks."

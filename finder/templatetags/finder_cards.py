@@ -1,4 +1,4 @@
-"""``{% result_cards results %}``: the finder's result cards, rendered with
+"""``{% result_cards results front_doors %}``: the finder's result cards, rendered with
 Jinja2 (templates/jinja2/finder/_result_cards.html). The cards are most of a results page,
 and Jinja2 renders them several times faster than the Django template language (README,
 "Performance")."""
@@ -12,12 +12,15 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from finder.search import Result
+from programmes.eligibility import Term
 
 register = template.Library()
 
 
 @register.simple_tag
-def result_cards(results: Sequence[Result]) -> SafeString:
-    context = {"results": results}
+def result_cards(results: Sequence[Result], front_doors: Sequence[Term] = ()) -> SafeString:
+    """The cards of ``results``; ``front_doors`` are who the business should ask first
+    (``Search.front_doors``), named as the next step where a programme gives none."""
+    context = {"results": results, "front_doors": front_doors}
     # Jinja2 escapes what the cards print (Django's backend turns autoescape on).
     return mark_safe(render_to_string("finder/_result_cards.html", context, using="jinja2"))

@@ -73,6 +73,10 @@ def _choices(choices_class) -> tuple[str, ...]:
     return tuple(choices_class.values)
 
 
+# Facts not from the source documents, said in words: every entry that may hold one.
+OUTSIDE_DOCUMENTS = Field("outside_documents", TEXT)
+
+
 def _slug(model: type) -> Field:
     return Field("slug", SLUG, required=True, max_length=_len(model, "slug"))
 
@@ -132,6 +136,7 @@ PLACE = Kind(
         Field("kind", CHOICE, required=True, choices=_choices(Place.Kind)),
         Field("parents", REFS, target="place"),
         Field("description", TEXT),
+        OUTSIDE_DOCUMENTS,
     ),
     slug_from_name=True,
 )
@@ -145,6 +150,7 @@ PROVIDER = Kind(
         _name(Provider),
         Field("website", URL, max_length=_len(Provider, "website")),
         Field("description", TEXT),
+        OUTSIDE_DOCUMENTS,
     ),
 )
 
@@ -267,6 +273,7 @@ PROGRAMME = Kind(
         Field("dates_note", TEXT),
         Field("how_to_apply", TEXT),
         Field("website", URL, max_length=_len(Programme, "website")),
+        Field("front_door_for", REFS, target="place"),
         ELIGIBILITY,
         Field("clusters", REFS, target="cluster"),
         Field(
@@ -294,6 +301,7 @@ PROGRAMME = Kind(
                 Field("facts", TEXT),
             ),
         ),
+        OUTSIDE_DOCUMENTS,
         Field("last_verified", DATE, required=True, past=True),
     ),
     ranges=(

@@ -208,6 +208,7 @@ def _programme_dump(obj: Programme) -> dict:
         "providers": _slugs(obj.providers),
         "delivery_partners": _slugs(obj.delivery_partners),
         "support_types": _slugs(obj.support_types),
+        "front_door_for": _slugs(obj.front_door_for),
         "eligibility": eligibility,
         "clusters": _slugs(obj.clusters),
         "related": [
@@ -240,6 +241,7 @@ def _programme_apply(obj: Programme, data: dict, refs: Refs) -> None:
     _set_m2m(obj.providers, refs.many("provider", data.get("providers")))
     _set_m2m(obj.delivery_partners, refs.many("provider", data.get("delivery_partners")))
     _set_m2m(obj.support_types, refs.many("support-type", data.get("support_types")))
+    _set_m2m(obj.front_door_for, refs.many("place", data.get("front_door_for")))
     _set_m2m(obj.places, refs.many("place", eligibility.get("places")))
     _set_m2m(obj.sectors, refs.many("sector", eligibility.get("sectors")))
     _set_m2m(obj.stages, refs.many("stage", eligibility.get("stages")))
@@ -356,6 +358,7 @@ ADAPTERS: dict[str, Adapter] = {
                 "providers",
                 "delivery_partners",
                 "support_types",
+                "front_door_for",
                 "places",
                 "sectors",
                 "stages",

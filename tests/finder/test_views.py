@@ -231,8 +231,9 @@ def test_api_match_answers_the_product_contract(client, catalogue) -> None:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     body = response.json()
-    assert set(body) == {"checked", "count", "results", "near_misses"}
+    assert set(body) == {"checked", "count", "results", "near_misses", "ask_first"}
     assert body["checked"] is None  # no programme= asked about
+    assert body["ask_first"] == []  # no front door in this catalogue
     assert body["count"] == 1
     (result,) = body["results"]
     assert result["slug"] == "everyone"
@@ -251,6 +252,7 @@ def test_api_match_answers_the_product_contract(client, catalogue) -> None:
         "summary",
         "reasons",
         "eligibility_note",
+        "how_to_apply",
         "fit",
         "successors",
     }
