@@ -39,6 +39,9 @@ class Source(models.Model):
     year = models.PositiveSmallIntegerField()
     covers = models.TextField(help_text="What the document covers, in our own words.")
     filename = models.CharField(max_length=200, blank=True)
+    outside_documents = models.TextField(
+        "not from the source documents", blank=True, help_text=OUTSIDE_DOCUMENTS_HELP
+    )
 
     objects = SlugManager()
 

@@ -96,6 +96,7 @@ SOURCE = Kind(
         Field("year", INT, required=True),
         Field("filename", STR, max_length=_len(Source, "filename")),
         Field("covers", TEXT, required=True),
+        OUTSIDE_DOCUMENTS,
     ),
 )
 

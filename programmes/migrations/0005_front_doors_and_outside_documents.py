@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clusters', '0004_place_outside_documents'),
+        ('clusters', '0004_outside_documents'),
         ('programmes', '0004_rules_known'),
     ]
 

@@ -15,4 +15,9 @@ class Migration(migrations.Migration):
             name='outside_documents',
             field=models.TextField(blank=True, help_text='Which facts here are not from the source documents (general knowledge, such as a website or an official name). Pages show them as not confirmed by our sources.', verbose_name='not from the source documents'),
         ),
+        migrations.AddField(
+            model_name='source',
+            name='outside_documents',
+            field=models.TextField(blank=True, help_text='Which facts here are not from the source documents (general knowledge, such as a website or an official name). Pages show them as not confirmed by our sources.', verbose_name='not from the source documents'),
+        ),
     ]
