@@ -4,16 +4,18 @@ health check, robots.txt and the error pages."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Max, Min
+from django.db.models import Count, Max, Min
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from clusters.models import Source
+from programmes import review
 from programmes.models import Programme
 from programmes.review import REVIEW_MONTHS
 
@@ -42,13 +44,23 @@ def about(request: HttpRequest) -> HttpResponse:
     The source register and the verification dates are read from the database, so the
     page can never disagree with the catalogue it describes.
     """
-    verified = Programme.objects.aggregate(oldest=Min("last_verified"), newest=Max("last_verified"))
+    verified = Programme.objects.aggregate(
+        oldest=Min("documents_read_on"),
+        newest=Max("documents_read_on"),
+        checked=Count("last_verified"),
+        total=Count("pk"),
+    )
+    found = review.findings(today=timezone.localdate())
+    picture = {
+        reason: sum(reason in finding.reasons for finding in found) for reason in review.REASONS
+    }
     return render(
         request,
         "pages/about.html",
         {
             "sources": Source.objects.all(),
             "verified": verified,
+            "picture": {reason.replace("-", "_"): count for reason, count in picture.items()},
             "review_months": REVIEW_MONTHS,
             "evidence_months": settings.FINDER_EVIDENCE_MONTHS,
             "source_years": Source.objects.aggregate(oldest=Min("year"), newest=Max("year")),

@@ -16,10 +16,10 @@ class ProgrammeSitemap(Sitemap):
     programme by name, and its page points them to what replaced it."""
 
     def items(self):
-        return Programme.objects.order_by("slug").only("slug", "last_verified")
+        return Programme.objects.order_by("slug").only("slug", "documents_read_on", "last_verified")
 
     def lastmod(self, programme: Programme):
-        return programme.last_verified
+        return max(filter(None, [programme.documents_read_on, programme.last_verified]))
 
 
 class ClusterSitemap(Sitemap):

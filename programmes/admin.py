@@ -122,19 +122,13 @@ class NeedsReviewFilter(admin.SimpleListFilter):
     parameter_name = "review"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [
-            ("any", "Needs review (either reason)"),
-            ("not-verified", f"Not verified in the last {review.REVIEW_MONTHS} months"),
-            ("past-closing", "Still open after its closing date"),
-        ]
+        return [("any", "Needs review (any reason)"), *review.REASONS.items()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Programme]) -> QuerySet[Programme]:
         if self.value() == "any":
             return review.needs_review(queryset)
-        if self.value() == "not-verified":
-            return queryset.filter(review.not_recently_verified())
-        if self.value() == "past-closing":
-            return queryset.filter(review.offered_after_closing())
+        if self.value() in review.REASONS:
+            return review.needs_review(queryset, self.value())
         return queryset
 
 
@@ -239,7 +233,17 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
             },
         ),
         ("Links", {"fields": ["website", "successors_and_related"]}),
-        ("Review", {"fields": ["outside_documents", "last_verified", "is_generated"]}),
+        (
+            "Review",
+            {
+                "fields": [
+                    "outside_documents",
+                    "documents_read_on",
+                    "last_verified",
+                    "is_generated",
+                ]
+            },
+        ),
     ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Programme | None = None) -> list:

@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
+from django.db.models import F
+
 from clusters.models import Cluster, Place
+from finder import vocabulary
 from programmes import eligibility
 from programmes.eligibility import MILLION, format_count
 from programmes.models import Programme, ProgrammeRelation
@@ -167,3 +170,35 @@ def related_programmes(programme: Programme) -> list[RelatedProgramme]:
     return [RelatedProgramme(rel.get_kind_display(), rel.related) for rel in forward] + [
         RelatedProgramme(INVERSE_WORDING[rel.kind], rel.programme) for rel in backward
     ]
+
+
+def front_door_map() -> dict[str, list[Programme]]:
+    """The programmes that are a place's front door, by the place's slug. One query."""
+    doors: dict[str, list[Programme]] = {}
+    for door in Programme.objects.filter(front_door_for__isnull=False).annotate(
+        door_for=F("front_door_for__slug")
+    ):
+        doors.setdefault(door.door_for, []).append(door)
+    return doors
+
+
+def front_doors(
+    places: list[Place], doors: dict[str, list[Programme]]
+) -> tuple[list[tuple[str, list[Programme]]], bool]:
+    """Who a business should ask first, wherever a programme serving ``places`` runs:
+    for each place with front doors (``doors``, from ``front_door_map``) that lies in or
+    contains one of ``places``, its name and its front doors; and whether every one of
+    ``places`` has front doors of its own or a containing place's
+    (``Vocabulary.nearest``)."""
+    places_vocabulary = vocabulary.current()
+    names = places_vocabulary.labels["location"]
+    reached: set[str] = set()
+    covered = True
+    for place in places:
+        nearest = places_vocabulary.nearest(place.slug, doors)
+        covered = covered and bool(nearest)
+        reached |= nearest | (places_vocabulary.inside(place.slug) & doors.keys())
+    found = [
+        (names.get(slug, slug), sorted(doors[slug], key=lambda door: door.name)) for slug in reached
+    ]
+    return sorted(found, key=lambda pair: pair[0]), covered

@@ -192,7 +192,18 @@ class Programme(models.Model):
     outside_documents = models.TextField(
         "not from the source documents", blank=True, help_text=OUTSIDE_DOCUMENTS_HELP
     )
-    last_verified = models.DateField()
+    documents_read_on = models.DateField(
+        "read against its documents on",
+        help_text="When someone last read this entry against the source documents it cites.",
+    )
+    last_verified = models.DateField(
+        "checked as current on",
+        null=True,
+        blank=True,
+        help_text="When someone last checked this entry against current information from "
+        "the provider (its website, a call): not the same as reading the documents. Empty: "
+        "never.",
+    )
     is_generated = models.BooleanField(
         default=False, editable=False, help_text="Made by generate_catalogue for benchmarks."
     )

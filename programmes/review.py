@@ -1,25 +1,50 @@
-"""Which catalogue entries content staff should look at again.
+"""Which programmes content staff should look at again, and why.
 
-A programme needs review when nobody has checked it against its sources for
-``REVIEW_MONTHS`` months, or when it still says it is open (or opening soon) although
-its closing date has passed. The admin's "needs review" filter and the
-``catalogue_report`` command both ask these questions, so they always agree.
+The admin's "needs review" filter, the ``catalogue_report`` command and the About page
+all ask ``findings``, so they always agree. A programme needs review when:
+
+* nobody has checked it against current information from its provider (its website, a
+  call) in ``REVIEW_MONTHS`` months, or ever (``last_verified``);
+* it still says it is open (or opening soon) although its closing date has passed;
+* it says it is open (or opening soon) on evidence too old to confirm it
+  (``eligibility.confirmed``: the finder says "Status not confirmed");
+* a business cannot tell how to take it up: it has no ``how_to_apply`` and some of its
+  places have no front door (``describe.front_doors``);
+* some of its facts, or its providers' or places', are not from the source documents
+  (``outside_documents``).
+
+Programmes made by ``generate_catalogue`` for benchmarks are left out.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from programmes.describe import front_door_map, front_doors
+from programmes.eligibility import LISTED, confirmed
 from programmes.models import Programme
 
 REVIEW_MONTHS = 6
 
-# Statuses that claim a business can still apply, or soon will.
-STILL_OFFERED = [Programme.Status.OPEN, Programme.Status.OPENING_SOON]
+# Why a programme needs review: each reason's key (the admin filter's value) and label.
+NOT_VERIFIED = "not-verified"
+PAST_CLOSING = "past-closing"
+UNCONFIRMED = "unconfirmed"
+NO_NEXT_STEP = "no-next-step"
+OUTSIDE_DOCUMENTS = "outside-documents"
+REASONS: dict[str, str] = {
+    NOT_VERIFIED: f"Not checked against current information in {REVIEW_MONTHS} months",
+    PAST_CLOSING: "Still marked open or opening soon after its closing date",
+    UNCONFIRMED: "Open or opening soon on old evidence: status not confirmed",
+    NO_NEXT_STEP: "No way in: no how to apply, and no front door for some of its places",
+    OUTSIDE_DOCUMENTS: "Has facts not from the source documents",
+}
 
 
 def months_before(day: datetime.date, months: int) -> datetime.date:
@@ -40,24 +65,75 @@ def verified_cutoff(
     return months_before(today or timezone.localdate(), months)
 
 
-def not_recently_verified(*, months: int = REVIEW_MONTHS, today: datetime.date | None = None) -> Q:
-    """Programmes last checked against their sources before the cut-off."""
-    return Q(last_verified__lt=verified_cutoff(months=months, today=today))
+@dataclass(frozen=True)
+class Finding:
+    """A programme that needs review, the reasons (keys of ``REASONS``) and the year of
+    its newest source."""
+
+    programme: Programme
+    reasons: tuple[str, ...]
+
+    @property
+    def evidence_year(self) -> int:
+        return self.programme.evidence_year
 
 
-def offered_after_closing(*, today: datetime.date | None = None) -> Q:
-    """Programmes still marked open or opening soon although their closing date has
-    passed (closing today still counts as open)."""
-    return Q(status__in=STILL_OFFERED, closes_on__lt=today or timezone.localdate())
-
-
-def needs_review(
-    queryset: QuerySet[Programme],
+def findings(
+    programmes: Iterable[Programme] | None = None,
     *,
     months: int = REVIEW_MONTHS,
     today: datetime.date | None = None,
+) -> list[Finding]:
+    """The programmes (every catalogue programme by default) that need review, oldest
+    evidence first, then by name. A fixed number of queries."""
+    today = today or timezone.localdate()
+    if programmes is None:
+        programmes = Programme.objects.all()
+    if isinstance(programmes, QuerySet):
+        programmes = programmes.filter(is_generated=False).prefetch_related(
+            "programme_sources__source", "providers", "delivery_partners", "places"
+        )
+    cutoff = verified_cutoff(months=months, today=today)
+    doors = front_door_map()
+    found = []
+    for programme in programmes:
+        reasons = []
+        if programme.last_verified is None or programme.last_verified < cutoff:
+            reasons.append(NOT_VERIFIED)
+        offered = programme.status in LISTED
+        if offered and programme.closes_on is not None and programme.closes_on < today:
+            reasons.append(PAST_CLOSING)
+        elif offered and not confirmed(programme.evidence_year, today):
+            reasons.append(UNCONFIRMED)
+        if (
+            programme.status not in (Programme.Status.CLOSED, Programme.Status.PROPOSED)
+            and not programme.how_to_apply
+            and not front_doors(list(programme.places.all()), doors)[1]
+        ):
+            reasons.append(NO_NEXT_STEP)
+        if any(
+            thing.outside_documents
+            for thing in (
+                programme,
+                *programme.providers.all(),
+                *programme.delivery_partners.all(),
+                *programme.places.all(),
+            )
+        ):
+            reasons.append(OUTSIDE_DOCUMENTS)
+        if reasons:
+            found.append(Finding(programme, tuple(reasons)))
+    return sorted(found, key=lambda f: (f.evidence_year, f.programme.name.lower()))
+
+
+def needs_review(
+    queryset: QuerySet[Programme], reason: str | None = None, **kwargs
 ) -> QuerySet[Programme]:
-    """Programmes that are either not recently verified or offered after closing."""
-    return queryset.filter(
-        not_recently_verified(months=months, today=today) | offered_after_closing(today=today)
-    )
+    """``queryset`` narrowed to the programmes that need review (for ``reason`` only,
+    when given: a key of ``REASONS``)."""
+    flagged = [
+        finding.programme.pk
+        for finding in findings(queryset, **kwargs)
+        if reason is None or reason in finding.reasons
+    ]
+    return queryset.filter(pk__in=flagged)

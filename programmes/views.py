@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from clusters.models import Place
-from finder import vocabulary
 from finder.pages import breadcrumbs, finder_url
 from programmes.describe import (
     describe_range,
     eligibility_criteria,
     format_amount_range,
+    front_door_map,
+    front_doors,
     related_programmes,
 )
 from programmes.eligibility import LISTED, confirmed
@@ -96,7 +95,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Open or opening soon by its sources, but are they recent enough to say so?
     unconfirmed = status in LISTED and not confirmed(programme.evidence_year, today)
     places = list(programme.places.all())
-    doors, everywhere = front_doors(places)
+    doors, everywhere = front_doors(places, front_door_map())
     # Facts on the page that the source documents do not give, by whose they are.
     outside = [
         (thing.name, thing.outside_documents)
@@ -135,27 +134,3 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             ),
         },
     )
-
-
-def front_doors(places: list[Place]) -> tuple[list[tuple[str, list[Programme]]], bool]:
-    """Who a business should ask first, wherever the programme runs: for each place with
-    front doors that lies in or contains one of ``places``, its name and its front
-    doors; and whether every one of ``places`` has a front door of its own or a
-    containing place's (``Vocabulary.nearest``). One query."""
-    doors: dict[str, list[Programme]] = {}
-    for door in Programme.objects.filter(front_door_for__isnull=False).annotate(
-        door_for=F("front_door_for__slug")
-    ):
-        doors.setdefault(door.door_for, []).append(door)
-    places_vocabulary = vocabulary.current()
-    names = places_vocabulary.labels["location"]
-    reached: set[str] = set()
-    covered = True
-    for place in places:
-        nearest = places_vocabulary.nearest(place.slug, doors)
-        covered = covered and bool(nearest)
-        reached |= nearest | (places_vocabulary.inside(place.slug) & doors.keys())
-    found = [
-        (names.get(slug, slug), sorted(doors[slug], key=lambda door: door.name)) for slug in reached
-    ]
-    return sorted(found, key=lambda pair: pair[0]), covered

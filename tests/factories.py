@@ -131,6 +131,7 @@ def make_programme(
         "slug": f"programme-{number}",
         "name": f"Programme {number}",
         "summary": "Support for businesses.",
+        "documents_read_on": datetime.date(2026, 1, 1),
         "last_verified": datetime.date(2026, 1, 1),
     }
     fields.update(overrides)

@@ -303,7 +303,8 @@ PROGRAMME = Kind(
             ),
         ),
         OUTSIDE_DOCUMENTS,
-        Field("last_verified", DATE, required=True, past=True),
+        Field("documents_read_on", DATE, required=True, past=True),
+        Field("last_verified", DATE, past=True),
     ),
     ranges=(
         Range("amount_min", "amount_max"),

@@ -36,6 +36,7 @@ class Catalogue:
 def make_programme(name: str, **fields) -> Programme:
     fields.setdefault("slug", name.lower().replace(" ", "-"))
     fields.setdefault("summary", f"Summary of {name}.")
+    fields.setdefault("documents_read_on", datetime.date.today())
     fields.setdefault("last_verified", datetime.date.today())
     return Programme.objects.create(name=name, **fields)
 

@@ -39,15 +39,21 @@ def test_about_lists_the_source_register_and_verification_dates(client) -> None:
         year=2022,
         covers="Why the region backs clusters.",
     )
-    make_programme(last_verified=datetime.date(2026, 2, 1))
-    make_programme(last_verified=datetime.date(2026, 5, 20))
+    make_programme(documents_read_on=datetime.date(2026, 2, 1), last_verified=None)
+    make_programme(documents_read_on=datetime.date(2026, 5, 20), last_verified=None)
     response = client.get(reverse("site:about"))
     assert response.status_code == 200
     assert title_of(response) == f"About this service {SITE}"
     page = text_of(response)
     assert "Plan for Growth overview WMCA, 2022 Why the region backs clusters." in page
-    assert "Programmes were last checked between 1 February 2026 and 20 May 2026." in page
-    assert f"not been checked for {REVIEW_MONTHS} months" in page
+    assert (
+        "Programmes were read against their documents between 1 February 2026 and 20 May 2026."
+        in page
+    )
+    assert f"not checked as current for {REVIEW_MONTHS} months" in page
+    # The real picture, from programmes.review.
+    assert "of 2 programmes: none has yet been checked against current information" in page
+    assert "0 still marked open although the closing date has passed" in page
     for words in ["met", "not met", "unknown", "Eligible", "Possible", "Near miss"]:
         assert words in page
 

@@ -44,6 +44,7 @@ class Catalogue:
 def make_programme(name: str, **fields) -> Programme:
     fields.setdefault("slug", name.lower().replace(" ", "-"))
     fields.setdefault("summary", f"Summary of {name}.")
+    fields.setdefault("documents_read_on", datetime.date(2025, 1, 31))
     fields.setdefault("last_verified", datetime.date(2025, 1, 31))
     return Programme.objects.create(name=name, **fields)
 

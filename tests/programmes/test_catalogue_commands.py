@@ -115,6 +115,7 @@ outcomes:
 sources:
   - source: "review-2023"
     facts: "Fund size and limit."
+documents_read_on: 2026-11-01
 last_verified: 2026-11-01
 """,
     "programmes/old-fund.yaml": """\
@@ -128,6 +129,7 @@ eligibility:
   places: ["united-kingdom"]
 sources:
   - source: "review-2023"
+documents_read_on: 2026-11-01
 last_verified: 2026-11-01
 """,
 }

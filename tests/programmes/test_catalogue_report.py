@@ -13,15 +13,18 @@ from django.utils import timezone
 
 from programmes import review
 from programmes.models import Programme
+from tests.factories import make_place, make_programme
 
 pytestmark = pytest.mark.django_db
 
 
 def make(name: str, **fields) -> Programme:
+    """A programme needing no review unless ``fields`` say otherwise: checked as current
+    today, with a source of this year and a way in."""
     fields.setdefault("slug", name.lower().replace(" ", "-"))
-    fields.setdefault("summary", f"Summary of {name}.")
     fields.setdefault("last_verified", timezone.localdate())
-    return Programme.objects.create(name=name, **fields)
+    fields.setdefault("how_to_apply", "Apply on its website.")
+    return make_programme(name=name, **fields)
 
 
 @pytest.fixture
@@ -72,33 +75,56 @@ def section(out: str, heading: str) -> list[str]:
 
 def test_catalogue_report_lists_stale_and_lapsed_programmes(programmes, capsys):
     out = report(capsys=capsys)
-    assert "Not verified in the last 6 months" in out
-    assert section(out, "Not verified") == ["stale-and-lapsed", "stale-scheme"]
+    cutoff = review.months_before(timezone.localdate(), 6)
+    assert (
+        f"Not checked against current information since {cutoff:%-d %B %Y} (6 months): 2\n" in out
+    )
+    assert section(out, "Not checked") == ["stale-and-lapsed", "stale-scheme"]
     assert section(out, "Still marked open") == [
         "lapsed-loan",
         "soon-programme",
         "stale-and-lapsed",
     ]
-    cutoff = review.months_before(timezone.localdate(), 6)
-    assert (
-        f"Not verified in the last 6 months (last verified before {cutoff:%-d %B %Y}): 2\n" in out
-    )
-    assert "Still marked open or opening soon after the closing date: 3\n" in out
-    # A programme in both lists counts once.
+    assert "Still marked open or opening soon after its closing date: 3\n" in out
+    # A programme with several reasons counts once.
     assert "4 programmes of 8 need review." in out
 
 
 def test_catalogue_report_months_option(programmes, capsys):
     out = report("--months", "4", capsys=capsys)
-    assert "Not verified in the last 4 months" in out
-    assert section(out, "Not verified") == ["five-month-grant", "stale-and-lapsed", "stale-scheme"]
+    assert "(4 months)" in out
+    assert section(out, "Not checked") == ["five-month-grant", "stale-and-lapsed", "stale-scheme"]
 
 
 def test_catalogue_report_with_nothing_to_review(capsys):
     make("Fresh Fund")
     out = report(capsys=capsys)
     assert "None of the 1 programmes need review." in out
-    assert section(out, "Not verified") == []
+    assert section(out, "Not checked") == []
+
+
+def test_catalogue_report_never_checked_old_evidence_no_way_in_outside_facts(capsys):
+    today = timezone.localdate()
+    make("Never Checked", last_verified=None)
+    make("Old Evidence", evidence_year=today.year - 3)
+    make("Old But Closed", evidence_year=today.year - 3, status=Programme.Status.CLOSED)
+    make("No Way In", how_to_apply="")
+    door = make("Front Door", places=["town"], how_to_apply="")
+    door.front_door_for.add(make_place("town"))
+    make("Through The Door", places=["town"], how_to_apply="")
+    make("Outside Facts", outside_documents="The website address.")
+    out = report(capsys=capsys)
+    assert section(out, "Not checked") == ["never-checked"]
+    assert "never-checked: Never Checked (never checked)" in out
+    assert section(out, "Open or opening soon on old evidence") == ["old-evidence"]
+    assert f"(open, latest evidence {today.year - 3})" in out
+    assert section(out, "No way in") == ["no-way-in"]
+    assert section(out, "Has facts not from the source documents") == ["outside-facts"]
+    assert "outside-facts: Outside Facts (The website address.)" in out
+    # Every reason, oldest evidence first.
+    summary = section(out, "Oldest evidence first")
+    assert summary[0] == "old-evidence (evidence " + str(today.year - 3) + ")"
+    assert "4 programmes of 7 need review." in out
 
 
 def test_catalogue_report_leaves_out_benchmark_programmes(capsys):
@@ -132,6 +158,8 @@ def test_review_months_before_clamps_to_the_month_end(day, months, expected):
         ("any", {"Stale Scheme", "Lapsed Loan", "Soon Programme", "Stale And Lapsed"}),
         ("not-verified", {"Stale Scheme", "Stale And Lapsed"}),
         ("past-closing", {"Lapsed Loan", "Soon Programme", "Stale And Lapsed"}),
+        ("unconfirmed", set()),
+        ("no-next-step", set()),
     ],
 )
 def test_admin_needs_review_filter(admin_client, programmes, value, expected):

@@ -60,6 +60,7 @@ def make_programme(name: str, **fields) -> Programme:
         name=name,
         slug=name.lower().replace(" ", "-"),
         summary="A test programme.",
+        documents_read_on=datetime.date(2025, 1, 1),
         last_verified=datetime.date(2025, 1, 1),
         **fields,
     )

@@ -17,6 +17,7 @@ def programme(**fields) -> Programme:
         "slug": "fund",
         "name": "Fund",
         "summary": "Money.",
+        "documents_read_on": date(2026, 1, 1),
         "last_verified": date(2026, 1, 1),
     }
     values.update(fields)
@@ -103,7 +104,7 @@ CATALOGUE_MODELS = {
     Provider: {"name": "N"},
     SupportType: {"name": "N"},
     Stage: {"name": "N"},
-    Programme: {"name": "N", "summary": "S", "last_verified": date(2026, 1, 1)},
+    Programme: {"name": "N", "summary": "S", "documents_read_on": date(2026, 1, 1)},
 }
 
 

@@ -147,15 +147,26 @@ def test_detail_lists_eligibility_as_a_checklist_with_places_linked(client) -> N
     assert f'href="{coventry.get_absolute_url()}"' in response.content.decode()
 
 
-def test_detail_lists_sources_with_their_facts_and_last_verified(client) -> None:
-    programme = make_programme(name="Sourced", last_verified=datetime.date(2026, 1, 5))
+def test_detail_lists_sources_with_their_facts_and_when_they_were_read(client) -> None:
+    programme = make_programme(
+        name="Sourced",
+        documents_read_on=datetime.date(2026, 1, 5),
+        last_verified=datetime.date(2026, 2, 6),
+    )
     cite(programme, make_source("review-2023", title="Annual Review 2023"), "Fund size.")
     Outcome.objects.create(programme=programme, text="282 scaleups completed")
     page = text_of(client.get(programme.get_absolute_url()))
     assert "Annual Review 2023" in page
     assert "Facts taken from it: Fund size." in page
-    assert "Last checked against its sources on 5 January 2026" in page
+    assert "Read against these sources on 5 January 2026" in page
+    assert "Last checked against current information from the provider on 6 February 2026" in page
     assert "Results reported 282 scaleups completed" in page
+
+
+def test_detail_says_when_nobody_has_checked_it_as_current(client) -> None:
+    programme = make_programme(name="Unchecked", last_verified=None)
+    page = text_of(client.get(programme.get_absolute_url()))
+    assert "Nobody has yet checked it against current information from the provider" in page
 
 
 def test_detail_links_successors_and_predecessors_both_ways(client) -> None:
@@ -369,7 +380,7 @@ def test_catalogue_co_investment_fund_page(client, real_catalogue) -> None:
     assert "Type of support Equity investment" in page
     assert "Where West Midlands Combined Authority" in page
     assert "ScaleUp Annual Review 2023: West Midlands" in page
-    assert "Last checked against its sources on" in page
+    assert "Read against these sources on" in page
 
 
 def test_catalogue_meif_ii_page(client, real_catalogue) -> None:

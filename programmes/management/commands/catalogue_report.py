@@ -30,9 +30,11 @@ def _plural(count: int, word: str) -> str:
 
 class Command(BaseCommand):
     help = (
-        "List programmes that need review: those not verified against their sources in "
-        "the last --months months (default 6), and those still marked open or opening "
-        "soon after their closing date. Programmes generated for benchmarks are left out. "
+        "List the programmes content staff should check, oldest evidence first: those not "
+        "checked against current information in the last --months months (default 6) or "
+        "ever, those still marked open after their closing date, those open on evidence "
+        "too old to confirm it, those with no way in for some places, and those with facts "
+        "not from the source documents. Programmes generated for benchmarks are left out. "
         "Changes nothing; always exits 0, so it can run on a schedule."
     )
 
@@ -41,49 +43,68 @@ class Command(BaseCommand):
             "--months",
             type=positive_months,
             default=review.REVIEW_MONTHS,
-            help="How recently a programme must have been verified (default: %(default)s).",
+            help="How recently a programme must have been checked as current "
+            "(default: %(default)s).",
         )
 
     def handle(self, *args, months: int, **options) -> None:
         today = timezone.localdate()
         cutoff = review.verified_cutoff(months=months, today=today)
-        catalogue = Programme.objects.filter(is_generated=False).order_by("name")
-        stale = list(catalogue.filter(review.not_recently_verified(months=months, today=today)))
-        past_closing = list(catalogue.filter(review.offered_after_closing(today=today)))
+        catalogue = Programme.objects.filter(is_generated=False)
+        found = review.findings(catalogue, months=months, today=today)
+        labels = {
+            **review.REASONS,
+            review.NOT_VERIFIED: f"Not checked against current information since "
+            f"{cutoff:%-d %B %Y} ({_plural(months, 'month')})",
+        }
 
         self.stdout.write(f"Catalogue report for {today:%-d %B %Y}")
+        for reason, label in labels.items():
+            listed = [finding for finding in found if reason in finding.reasons]
+            self.stdout.write("")
+            self.stdout.write(f"{label}: {len(listed)}")
+            for finding in listed:
+                self.stdout.write(f"  {finding.programme.slug}: {_detail(reason, finding)}")
         self.stdout.write("")
-        self.stdout.write(
-            f"Not verified in the last {_plural(months, 'month')} "
-            f"(last verified before {cutoff:%-d %B %Y}): {len(stale)}"
-        )
-        for programme in stale:
+        self.stdout.write("Oldest evidence first, with every reason (as the admin's filter):")
+        for finding in found:
             self.stdout.write(
-                f"  {programme.slug}: {programme.name} "
-                f"(last verified {programme.last_verified:%-d %B %Y})"
+                f"  {finding.programme.slug} (evidence {finding.evidence_year or 'undated'}): "
+                + ", ".join(finding.reasons)
             )
         self.stdout.write("")
-        self.stdout.write(
-            f"Still marked open or opening soon after the closing date: {len(past_closing)}"
-        )
-        for programme in past_closing:
-            self.stdout.write(
-                f"  {programme.slug}: {programme.name} "
-                f"({programme.get_status_display().lower()}, "
-                f"closing date {programme.closes_on:%-d %B %Y})"
-            )
-        self.stdout.write("")
-        needing_review = {programme.pk for programme in stale + past_closing}
-        if needing_review:
+        total = catalogue.count()
+        if found:
             self.stdout.write(
                 self.style.WARNING(
-                    f"{_plural(len(needing_review), 'programme')} of {catalogue.count()} "
-                    f"{'needs' if len(needing_review) == 1 else 'need'} review. "
+                    f"{_plural(len(found), 'programme')} of {total} "
+                    f"{'needs' if len(found) == 1 else 'need'} review. "
                     "Correct the files in fixtures/ "
-                    "(or the admin, then export_catalogue) and update last_verified."
+                    "(or the admin, then export_catalogue); set last_verified when you have "
+                    "checked an entry against current information, documents_read_on when "
+                    "you have read it against its documents."
                 )
             )
         else:
-            self.stdout.write(
-                self.style.SUCCESS(f"None of the {catalogue.count()} programmes need review.")
-            )
+            self.stdout.write(self.style.SUCCESS(f"None of the {total} programmes need review."))
+
+
+def _detail(reason: str, finding: review.Finding) -> str:
+    """What a content editor needs to see about ``finding`` for ``reason``."""
+    programme = finding.programme
+    if reason == review.NOT_VERIFIED:
+        checked = programme.last_verified
+        when = f"checked {checked:%-d %B %Y}" if checked else "never checked"
+        return f"{programme.name} ({when})"
+    if reason == review.PAST_CLOSING:
+        return (
+            f"{programme.name} ({programme.get_status_display().lower()}, "
+            f"closing date {programme.closes_on:%-d %B %Y})"
+        )
+    if reason == review.UNCONFIRMED:
+        return f"{programme.name} ({programme.get_status_display().lower()}, latest evidence " + (
+            f"{finding.evidence_year})" if finding.evidence_year else "undated)"
+        )
+    if reason == review.OUTSIDE_DOCUMENTS:
+        return f"{programme.name} ({programme.outside_documents or 'its providers or places'})"
+    return programme.name

@@ -362,6 +362,7 @@ def _programme(
         growth=growth,
         audience=audience,
         rules_known=rules_known,
+        documents_read_on=today - datetime.timedelta(days=rng.randint(0, 720)),
         last_verified=today - datetime.timedelta(days=rng.randint(0, 720)),
         is_generated=True,
     )
