@@ -49,6 +49,15 @@ def _empty_finder_caches() -> None:
     index.clear()
 
 
+@pytest.fixture
+def real_catalogue(db) -> None:
+    """The shipped catalogue (fixtures/ and seeds/register.yaml), loaded as
+    ``make run`` loads it."""
+    from django.core.management import call_command
+
+    call_command("load_catalogue", verbosity=0)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0

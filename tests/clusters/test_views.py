@@ -8,7 +8,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from clusters.models import Cluster, ClusterPoint, Place, ScaleupStatistics, Source
@@ -318,11 +317,6 @@ def test_place_index_groups_places_by_region(client) -> None:
 
 
 # --- The real catalogue -------------------------------------------------------------
-
-
-@pytest.fixture
-def real_catalogue() -> None:
-    call_command("load_catalogue", verbosity=0)
 
 
 def test_every_catalogue_cluster_and_place_has_a_page(client, real_catalogue) -> None:

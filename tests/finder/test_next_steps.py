@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import call_command
 
 from clusters.models import Place
 from finder import vocabulary
@@ -21,11 +20,6 @@ pytestmark = pytest.mark.django_db
 API = "/api/match/"
 BGWM = "business-growth-west-midlands"
 CW = "cw-growth-hub"
-
-
-@pytest.fixture
-def real_catalogue() -> None:
-    call_command("load_catalogue", verbosity=0)
 
 
 def ask_first(client, location: str) -> list[str]:

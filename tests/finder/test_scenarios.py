@@ -3,18 +3,10 @@ and the finder page. These are tests about the catalogue, so they load it."""
 
 from __future__ import annotations
 
-import pytest
-from django.core.management import call_command
-
 from clusters.models import Place
 from programmes.models import Programme
 
 API = "/api/match/"
-
-
-@pytest.fixture
-def real_catalogue(db) -> None:
-    call_command("load_catalogue", verbosity=0)
 
 
 def search(client, **params) -> dict:

@@ -13,7 +13,6 @@ copied from an answer: a row that fails is a rule or a fixture that changed.
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
 
@@ -114,11 +113,6 @@ ROWS = [
     ("location=birmingham&stage=established&employees=40&employees_3y_ago=15",
      "business-growth-west-midlands", "eligible", {"growth": MET}, None),
 ]  # fmt: skip
-
-
-@pytest.fixture
-def real_catalogue(db) -> None:
-    call_command("load_catalogue", verbosity=0)
 
 
 def verdict_errors(client, query, programme, level, outcomes, fit) -> list[str]:

@@ -4,9 +4,6 @@ the real fixtures."""
 
 from __future__ import annotations
 
-import pytest
-from django.core.management import call_command
-
 from clusters.models import Cluster, Place, ScaleupStatistics
 from programmes import catalogue
 from programmes.models import Programme
@@ -70,11 +67,6 @@ D2N2_AUTHORITIES = [
     "newark-and-sherwood",
     "rushcliffe",
 ]
-
-
-@pytest.fixture
-def real_catalogue(db) -> None:
-    call_command("load_catalogue", verbosity=0, stdout=None)
 
 
 def test_catalogue_files_are_valid() -> None:

@@ -9,7 +9,6 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -354,11 +353,6 @@ def test_index_query_count_does_not_grow_with_the_catalogue(
 
 
 # --- The real catalogue -------------------------------------------------------------
-
-
-@pytest.fixture
-def real_catalogue() -> None:
-    call_command("load_catalogue", verbosity=0)
 
 
 def test_every_catalogue_programme_has_a_page(client, real_catalogue) -> None:
