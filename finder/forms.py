@@ -27,6 +27,7 @@ SINGLE_VALUED = (
     "location",
     "sector",
     "stage",
+    "led_by_women",
     "employees",
     "turnover",
     "funding",
@@ -207,6 +208,17 @@ class BusinessProfileForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Choose one of the stages listed"},
     )
+    led_by_women = forms.ChoiceField(
+        label="Is your business led by women?",
+        help_text="Some programmes are for women who lead or manage a business.",
+        choices=[("yes", "Yes"), ("no", "No")],
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": "Answer “yes” or “no” to “Is your business led by women?”, "
+            "or leave it out"
+        },
+    )
     employees = WholeNumberField(
         label="How many employees do you have?",
         noun="the number of employees",
@@ -286,6 +298,7 @@ class BusinessProfileForm(forms.Form):
             Field("location"),
             Field("sector"),
             Field("stage"),
+            Field("led_by_women", css_class="govuk-radios--inline govuk-radios--small"),
             Field("employees", css_class="govuk-input--width-5"),
             PrependedText("turnover", "£", css_class="govuk-input--width-10"),
             PrependedText("funding", "£", css_class="govuk-input--width-10"),
@@ -348,4 +361,5 @@ class BusinessProfileForm(forms.Form):
             employees_3y_ago=data.get("employees_3y_ago"),
             turnover_3y_ago=data.get("turnover_3y_ago"),
             include_closed=bool(data.get("include_closed")),
+            led_by_women={"yes": True, "no": False}.get(data.get("led_by_women") or ""),
         )

@@ -308,6 +308,8 @@ class BusinessProfile:
     employees_3y_ago: int | None = None
     turnover_3y_ago: int | None = None
     include_closed: bool = False
+    #: Whether the business is led by women (None: not said).
+    led_by_women: bool | None = None
 
     def __post_init__(self) -> None:
         # A place always lies within itself, even if the caller forgot to say so; and the
@@ -935,8 +937,9 @@ class Growth(Criterion):
 
 
 class Audience(Criterion):
-    """A programme for a particular group of people (such as women leaders). The finder
-    doesn't ask who the user is, so this is always unknown."""
+    """A programme for a particular group of people: women leaders and managers. Met
+    when the business says it is led by women. Otherwise unknown, never unmet: a
+    business not led by women may still have a woman manager who can take part."""
 
     name = "audience"
 
@@ -944,16 +947,30 @@ class Audience(Criterion):
         if rules.audience == AUDIENCE_ANY:
             return None
         who = AUDIENCE_WORDING.get(rules.audience, _humanise(rules.audience).lower())
+        if rules.audience == AUDIENCE_WOMEN_LEADERS and profile.led_by_women:
+            return self.reason(Outcome.MET, f"For {who}; your business is led by women.")
+        if rules.audience == AUDIENCE_WOMEN_LEADERS and profile.led_by_women is False:
+            return self.reason(
+                Outcome.UNKNOWN,
+                f"For {who}; your business is not led by women, but a woman who leads or "
+                "manages in it may still take part: check with the provider.",
+            )
         return self.reason(
             Outcome.UNKNOWN,
-            f"For {who}; the finder doesn't ask about this, so check that you qualify.",
+            f"For {who}; you didn't say whether your business is led by women, so check "
+            "that you qualify.",
         )
 
     def columns(self, catalogue):
-        return np.array([rules.audience != AUDIENCE_ANY for rules in catalogue], dtype=bool)
+        return (
+            np.array([rules.audience != AUDIENCE_ANY for rules in catalogue], dtype=bool),
+            np.array([rules.audience == AUDIENCE_WOMEN_LEADERS for rules in catalogue]),
+        )
 
-    def decide(self, restricted, profile):
-        return Verdicts(unmet=_none(len(restricted)), unknown=restricted)
+    def decide(self, columns, profile):
+        restricted, women = columns
+        met = women if profile.led_by_women else _none(len(restricted))
+        return Verdicts(unmet=_none(len(restricted)), unknown=restricted & ~met)
 
 
 class RulesKnown(Criterion):

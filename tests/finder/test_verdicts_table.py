@@ -112,6 +112,12 @@ ROWS = [
      "high-growth-accelerator-programme", "eligible", {"stage": MET, "growth": MET}, None),
     ("location=birmingham&stage=established&employees=40&employees_3y_ago=15",
      "business-growth-west-midlands", "eligible", {"growth": MET}, None),
+    # Led by women: the audience rule is met, never unmet (a woman manager may take part);
+    # without growth figures its growth rule is unknown, so "check with an adviser".
+    (f"{DERBY}&led_by_women=yes", "women-in-leadership", "possible",
+     {"audience": MET, "growth": UNKNOWN}, None),
+    (f"{DERBY}&led_by_women=no", "women-in-leadership", "possible",
+     {"audience": UNKNOWN, "growth": UNKNOWN}, None),
 ]  # fmt: skip
 
 

@@ -344,24 +344,39 @@ def test_growth_outcomes(growth, answers, outcome, text_starts):
 
 
 @pytest.mark.parametrize(
-    ("audience", "answers", "outcome"),
+    ("audience", "answers", "outcome", "text"),
     [
-        ("any", {}, None),
-        ("women-leaders", {}, Outcome.UNKNOWN),
-        # However much the user tells us, the finder never asks who leads the business.
-        ("women-leaders", {**IN_COVENTRY, **SCALEUP, "sector": "automotive"}, Outcome.UNKNOWN),
+        ("any", {}, None, None),
+        ("any", {"led_by_women": True}, None, None),
+        (
+            "women-leaders",
+            {**IN_COVENTRY, **SCALEUP, "sector": "automotive"},
+            Outcome.UNKNOWN,
+            "For women leaders and managers; you didn't say whether your business is led by "
+            "women, so check that you qualify.",
+        ),
+        (
+            "women-leaders",
+            {"led_by_women": True},
+            Outcome.MET,
+            "For women leaders and managers; your business is led by women.",
+        ),
+        # Not led by women: a woman manager may still take part, so never unmet.
+        (
+            "women-leaders",
+            {"led_by_women": False},
+            Outcome.UNKNOWN,
+            "For women leaders and managers; your business is not led by women, but a woman "
+            "who leads or manages in it may still take part: check with the provider.",
+        ),
     ],
 )
-def test_audience_outcomes(audience, answers, outcome):
+def test_audience_outcomes(audience, answers, outcome, text):
     reason = eligibility.audience(rules=rules(audience=audience), profile=profile(**answers))
     if outcome is None:
         assert reason is None
     else:
-        assert reason == Reason(
-            criterion="audience",
-            outcome=outcome,
-            text="For women leaders and managers; the finder doesn't ask about this, so check that you qualify.",
-        )
+        assert reason == Reason(criterion="audience", outcome=outcome, text=text)
 
 
 @pytest.mark.parametrize(

@@ -104,6 +104,7 @@ def profiles(count: int, seed: int) -> list[BusinessProfile]:
                 employees_3y_ago=maybe(rng.choice([5, 10, 12, 20])),
                 turnover_3y_ago=maybe(rng.choice([0, 100_000, 1_000_000])),
                 include_closed=rng.random() < 0.2,
+                led_by_women=rng.choice([None, True, False]),
                 q=rng.choice(WORDS_SEARCHED),
             )
         )
