@@ -43,7 +43,10 @@ ROWS = [
      {"geography": MET}, None),
     ("location=glasgow-city-region", "innovation-accelerator", "possible", {"geography": MET},
      None),
-    ("location=solihull", "productivity-booster", "eligible", {"geography": MET}, None),
+    # For SMEs: fewer than 250 employees, which a business that does not say is not known
+    # to meet.
+    ("location=solihull", "productivity-booster", "possible",
+     {"geography": MET, "employees": UNKNOWN}, None),
     # 2. Rules the sources leave out: never eligible, whatever the business says.
     (f"{DERBY}&stage=pre-start&employees=3&sector=food-and-drink", "help-to-grow-management",
      "possible", {"geography": MET, "rules": UNKNOWN}, None),
