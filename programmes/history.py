@@ -12,6 +12,9 @@ from contextlib import contextmanager
 
 from simple_history.signals import pre_create_historical_record
 
+#: The change reason of the history rows load_catalogue writes.
+LOADED = "load_catalogue"
+
 
 @contextmanager
 def change_reason(reason: str) -> Iterator[None]:

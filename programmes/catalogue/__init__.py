@@ -36,6 +36,10 @@ def checksums(catalogue: Catalogue) -> dict[str, str]:
     return {name: hashlib.sha256(raw).hexdigest() for name, raw in sorted(catalogue.files.items())}
 
 
+def unexported_edits(catalogue: Catalogue, *, prune: bool = False) -> list[store.AdminEdit]:
+    return store.unexported_edits(catalogue, prune=prune)
+
+
 def load(catalogue: Catalogue, *, prune: bool = False) -> store.LoadReport:
     return store.load(catalogue, prune=prune)
 

@@ -82,6 +82,30 @@ class Entry:
     slug: str
     data: dict
     refs: list[Reference] = field(default_factory=list)
+    node: yaml.Node | None = field(default=None, repr=False, compare=False)
+
+    def line_of_field(self, dotted: str) -> int | None:
+        """The line of the field ``dotted`` ("amount_max", "eligibility.employees_max",
+        "related[2].programme") in the file, or the entry's own line."""
+        node = self.node
+        for part in dotted.split("."):
+            name, _, index = part.partition("[")
+            found = None
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    if key_node.value == name:
+                        found = (key_node, value_node)
+            if found is None:
+                return self.line
+            node = found[1]
+            if index:
+                position = int(index.rstrip("]")) - 1
+                if not isinstance(node, yaml.SequenceNode) or position >= len(node.value):
+                    return line_of(found[0])
+                node = node.value[position]
+            elif not isinstance(node, yaml.MappingNode):
+                return line_of(found[0])
+        return line_of(node)
 
 
 @dataclass
@@ -102,6 +126,68 @@ class FieldError(Exception):
         super().__init__(message)
         self.message = message
         self.node = node
+
+
+# PyYAML's words for a syntax error, and what they mean to someone editing a file.
+YAML_ERRORS = [
+    (
+        "found character '\\t'",
+        "a tab character; YAML indents with spaces only, so replace the tab with spaces",
+    ),
+    (
+        "mapping values are not allowed here",
+        "a colon where YAML did not expect one; put text that contains “: ” in double "
+        "quotes, or check this line's indentation",
+    ),
+    (
+        "could not find expected ':'",
+        "a line without “field: value”; check that the line before it is not text running "
+        "over two lines without double quotes",
+    ),
+    (
+        "found unexpected end of stream",
+        "a text in quotes is not closed; add the closing double quote",
+    ),
+    (
+        "found unknown escape character",
+        "a backslash in double-quoted text; write \\\\ for one backslash, or leave it out",
+    ),
+    (
+        "expected <block end>, but found '<scalar>'",
+        "text goes on after a closing double quote; a quote left open on an earlier line, "
+        "or a double quote inside the text, ends it too early: check the quotes on this "
+        "line and the lines above",
+    ),
+    (
+        "expected <block end>",
+        "this line is indented differently from the lines around it; indent every field of "
+        "an entry by the same number of spaces",
+    ),
+    (
+        "did not find expected key",
+        "this line is indented differently from the lines around it; indent every field of "
+        "an entry by the same number of spaces",
+    ),
+    (
+        "did not find expected '-' indicator",
+        "a list whose items do not line up; start each item with “- ” at the same indentation",
+    ),
+]
+
+
+def explain_yaml_error(error: yaml.YAMLError) -> tuple[int | None, str]:
+    """The line of a YAML syntax error and what it means, in plain words (PyYAML's own
+    words, in brackets, for anything else). For a quote never closed, the line is where
+    the quoted text began."""
+    problem = getattr(error, "problem", None) or str(error)
+    mark = getattr(error, "problem_mark", None)
+    context = getattr(error, "context_mark", None)
+    for words, meaning in YAML_ERRORS:
+        if problem.startswith(words):
+            if words == "found unexpected end of stream" and context is not None:
+                mark = context
+            return (mark.line + 1 if mark else None), meaning
+    return (mark.line + 1 if mark else None), f"YAML cannot read it here ({problem})"
 
 
 def line_of(node: yaml.Node | None) -> int | None:
@@ -378,13 +464,8 @@ def read_catalogue(fixtures_dir: Path, sources_file: Path, base_dir: Path) -> Ca
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            detail = getattr(error, "problem", None) or str(error)
-            problems.append(
-                Problem(
-                    name, mark.line + 1 if mark else None, "", "", f"is not valid YAML: {detail}"
-                )
-            )
+            line, words = explain_yaml_error(error)
+            problems.append(Problem(name, line, "", "", f"is not valid YAML: {words}"))
             continue
         if kind.one_per_file:
             if root is None:
@@ -410,7 +491,7 @@ def read_catalogue(fixtures_dir: Path, sources_file: Path, base_dir: Path) -> Ca
                 for where, error in failed.errors:
                     problems.append(Problem(name, line_of(error.node), label, where, error.message))
                 continue
-            entry = Entry(kind, name, line_of(node), data["slug"], data, refs)
+            entry = Entry(kind, name, line_of(node), data["slug"], data, refs, node)
             problems.extend(_check_entry(entry, path, entries[kind.name]))
             entries[kind.name].setdefault(entry.slug, entry)
 
@@ -427,7 +508,8 @@ def _check_entry(entry: Entry, path: Path, same_kind: dict[str, Entry]) -> list[
     problems = []
 
     def problem(field_name: str, message: str) -> None:
-        problems.append(Problem(entry.path, entry.line, entry.slug, field_name, message))
+        line = entry.line_of_field(field_name)
+        problems.append(Problem(entry.path, line, entry.slug, field_name, message))
 
     if entry.slug in same_kind:
         first = same_kind[entry.slug]
@@ -467,13 +549,15 @@ def _check_references(
         for entry in by_slug.values():
             for ref in entry.refs:
                 if ref.slug not in entries[ref.target] and (ref.target, ref.slug) not in unreadable:
+                    close = difflib.get_close_matches(ref.slug, entries[ref.target], n=1)
+                    hint = f"; did you mean '{close[0]}'?" if close else ""
                     problems.append(
                         Problem(
                             entry.path,
                             ref.line,
                             entry.slug,
                             ref.field,
-                            f"unknown {ref.target} '{ref.slug}'",
+                            f"unknown {ref.target} '{ref.slug}'{hint}",
                         )
                     )
     return problems
@@ -500,7 +584,7 @@ def _check_cycles(entries: dict[str, Entry], key: str, message: str) -> list[Pro
         while stack:
             parent = stack.pop()
             if parent == slug:
-                problems.append(Problem(entry.path, entry.line, slug, key, message))
+                problems.append(Problem(entry.path, entry.line_of_field(key), slug, key, message))
                 break
             if parent in seen or parent not in entries:
                 continue

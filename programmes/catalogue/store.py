@@ -7,12 +7,14 @@ untouched. So loading twice changes nothing, and export after load gives back th
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
 
 from clusters.models import Cluster, ClusterPoint, Place, ScaleupStatistics, Sector, Source
+from programmes import history
 from programmes.catalogue import spec
 from programmes.catalogue.reader import Catalogue
 from programmes.catalogue.spec import Kind
@@ -379,6 +381,37 @@ ADAPTERS: dict[str, Adapter] = {
 BEFORE_SAVE: dict[str, Callable[[models.Model, dict, Refs], None]] = {
     "statistics": _statistics_apply_fk,
 }
+
+
+@dataclass(frozen=True)
+class AdminEdit:
+    """A change made in the database by someone, not by load_catalogue."""
+
+    kind: str
+    slug: str
+    who: str
+    when: datetime.datetime
+
+
+def unexported_edits(catalogue: Catalogue, *, prune: bool = False) -> list[AdminEdit]:
+    """The entries a load would overwrite (or, with ``prune``, delete) whose latest change
+    in the database was made by someone rather than by load_catalogue: edits made in the
+    admin and not exported to the files since. Kinds without history (sources, places,
+    providers, vocabularies, statistics) cannot tell and are not checked."""
+    edits = []
+    for kind in spec.KINDS:
+        if not hasattr(kind.model, "history"):
+            continue
+        entries = catalogue.entries[kind.name]
+        for slug, held in ADAPTERS[kind.name].dump_all().items():
+            overwritten = slug in entries and normalise(kind, entries[slug].data) != held
+            if not (overwritten or (prune and slug not in entries)):
+                continue
+            latest = kind.model.history.filter(slug=slug).order_by("-history_date").first()
+            if latest is not None and latest.history_change_reason != history.LOADED:
+                who = latest.history_user.get_username() if latest.history_user else "someone"
+                edits.append(AdminEdit(kind.name, slug, who, latest.history_date))
+    return edits
 
 
 @dataclass

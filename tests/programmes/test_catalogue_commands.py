@@ -259,6 +259,63 @@ def test_export_catalogue_writes_admin_edits_back_and_they_load_unchanged(good, 
 
 
 @pytest.mark.django_db
+def test_load_catalogue_refuses_to_overwrite_admin_edits_not_exported(
+    good, capsys, django_user_model
+) -> None:
+    run("load_catalogue", *good)
+    editor = django_user_model.objects.create_user("alice")
+    fund = Programme.objects.get(slug="co-investment-fund")
+    fund.amount_max = 2_000_000
+    fund._history_user = editor  # as the admin records who saved it
+    fund.save()
+    loads = CatalogueLoad.objects.count()
+
+    with pytest.raises(CommandError) as raised:
+        run("load_catalogue", *good)
+
+    assert raised.value.returncode == 1
+    assert "1 admin edit would be overwritten by the files; nothing was changed" in str(
+        raised.value
+    )
+    err = capsys.readouterr().err
+    assert "programme 'co-investment-fund': changed in the admin by alice on" in err
+    assert Programme.objects.get(slug="co-investment-fund").amount_max == 2_000_000
+    assert CatalogueLoad.objects.count() == loads
+
+    # Told to, it loads the files over the edit.
+    run("load_catalogue", *good, "--overwrite-admin-edits")
+    assert Programme.objects.get(slug="co-investment-fund").amount_max == 1_000_000
+
+
+@pytest.mark.django_db
+def test_load_catalogue_after_export_keeps_the_admin_edit(good, capsys) -> None:
+    run("load_catalogue", *good)
+    fund = Programme.objects.get(slug="co-investment-fund")
+    fund.amount_max = 2_000_000
+    fund.save()
+    run("export_catalogue", *good)
+
+    assert "0 added, 0 changed" in run("load_catalogue", *good, capsys=capsys)
+    assert Programme.objects.get(slug="co-investment-fund").amount_max == 2_000_000
+
+
+@pytest.mark.django_db
+def test_load_catalogue_prune_refuses_to_delete_a_programme_added_in_the_admin(good) -> None:
+    run("load_catalogue", *good)
+    added = Programme.objects.get(slug="old-fund")
+    added.pk = None
+    added.slug = "added-in-the-admin"
+    added.save()
+
+    with pytest.raises(CommandError, match="1 admin edit would be overwritten"):
+        run("load_catalogue", *good, "--prune")
+    assert Programme.objects.filter(slug="added-in-the-admin").exists()
+    # Without --prune it is only reported, and the load goes ahead.
+    run("load_catalogue", *good)
+    assert Programme.objects.filter(slug="added-in-the-admin").exists()
+
+
+@pytest.mark.django_db
 def test_export_catalogue_check_reports_differences_without_writing(good) -> None:
     fixtures, _register = good
     run("load_catalogue", *good)
@@ -281,7 +338,7 @@ BROKEN = {
                 "employees_max: 249", "employees_max: 5"
             )
         },
-        "programmes/co-investment-fund.yaml",
+        "programmes/co-investment-fund.yaml:17",  # the line of employees_min
         "entry 'co-investment-fund', field 'eligibility.employees_min': 10 is more than employees_max (5)",
     ),
     "unknown place": (
@@ -292,6 +349,51 @@ BROKEN = {
         },
         "programmes/co-investment-fund.yaml:15",
         "field 'eligibility.places': unknown place 'atlantis'",
+    ),
+    "misspelt place": (
+        {
+            "programmes/co-investment-fund.yaml": PROGRAMME.replace(
+                'places: ["west-midlands"]', 'places: ["west-midland"]'
+            )
+        },
+        "programmes/co-investment-fund.yaml:15",
+        "unknown place 'west-midland'; did you mean 'west-midlands'?",
+    ),
+    "misspelt source": (
+        {
+            "programmes/old-fund.yaml": FILES["programmes/old-fund.yaml"].replace(
+                '- source: "review-2023"', '- source: "reveiw-2023"'
+            )
+        },
+        "programmes/old-fund.yaml:10",
+        "unknown source 'reveiw-2023'; did you mean 'review-2023'?",
+    ),
+    "a tab": (
+        {
+            "programmes/old-fund.yaml": FILES["programmes/old-fund.yaml"].replace(
+                "  places", "\tplaces"
+            )
+        },
+        "programmes/old-fund.yaml:8",
+        "is not valid YAML: a tab character; YAML indents with spaces only",
+    ),
+    "a colon in unquoted text": (
+        {
+            "programmes/old-fund.yaml": FILES["programmes/old-fund.yaml"].replace(
+                'summary: "The fund before."', "summary: The fund: before."
+            )
+        },
+        "programmes/old-fund.yaml:3",
+        "is not valid YAML: a colon where YAML did not expect one",
+    ),
+    "a line out of step": (
+        {
+            "programmes/old-fund.yaml": FILES["programmes/old-fund.yaml"].replace(
+                'status: "closed"', '   status: "closed"'
+            )
+        },
+        "programmes/old-fund.yaml:5",
+        "is not valid YAML: this line is indented differently",
     ),
     "duplicate slug": (
         {

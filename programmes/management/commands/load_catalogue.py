@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from programmes import catalogue, history
 from programmes.management.commands.validate_catalogue import report_problems
@@ -14,7 +15,9 @@ from programmes.models import CatalogueLoad
 class Command(BaseCommand):
     help = (
         "Validate the catalogue files and load them into the database in one transaction. "
-        "A file with any problem loads nothing. Loading the same files twice changes nothing."
+        "A file with any problem loads nothing. Loading the same files twice changes nothing. "
+        "It refuses to overwrite programmes or clusters edited in the admin and not "
+        "exported since, unless given --overwrite-admin-edits."
     )
 
     def add_arguments(self, parser) -> None:
@@ -27,19 +30,46 @@ class Command(BaseCommand):
             action="store_true",
             help="Delete entries that are in the database but no longer in the files.",
         )
+        parser.add_argument(
+            "--overwrite-admin-edits",
+            action="store_true",
+            help="Load even over admin edits that were not exported (they are lost).",
+        )
 
     def handle(
-        self, *args, fixtures: Path | None, sources: Path | None, prune: bool, **options
+        self,
+        *args,
+        fixtures: Path | None,
+        sources: Path | None,
+        prune: bool,
+        overwrite_admin_edits: bool,
+        **options,
     ) -> None:
         verbose = options["verbosity"] >= 1
         if verbose:
             self.stdout.write("Checking the catalogue files...")
         result = catalogue.read(fixtures, sources)
         report_problems(self, result)
+        edits = catalogue.unexported_edits(result, prune=prune)
+        if edits and not overwrite_admin_edits:
+            for edit in edits:
+                when = timezone.localtime(edit.when)
+                self.stderr.write(
+                    f"  {edit.kind} '{edit.slug}': changed in the admin by {edit.who} on "
+                    f"{when:%-d %B %Y at %H:%M}, and not exported since"
+                )
+            count = len(edits)
+            raise CommandError(
+                f"{count} admin edit{'s' if count != 1 else ''} would be overwritten by the "
+                "files; nothing was changed. Keep them: run export_catalogue, check and "
+                "commit the files it rewrites, then load again. Discard them: load again "
+                "with --overwrite-admin-edits.",
+                returncode=1,
+            )
         if verbose:
             self.stdout.write(f"Loading {len(result.files)} files...")
         # History rows from a load have no user; they say they came from this command.
-        with history.change_reason("load_catalogue"):
+        with history.change_reason(history.LOADED):
             report = catalogue.load(result, prune=prune)
         lines = []
         for kind, slugs in report.added.items():
