@@ -39,6 +39,10 @@ class Source(models.Model):
     year = models.PositiveSmallIntegerField()
     covers = models.TextField(help_text="What the document covers, in our own words.")
     filename = models.CharField(max_length=200, blank=True)
+    url = models.URLField("where it is published", blank=True)
+    read_on = models.DateField(
+        "read on", null=True, blank=True, help_text="When we read it for the catalogue."
+    )
     outside_documents = models.TextField(
         "not from the source documents", blank=True, help_text=OUTSIDE_DOCUMENTS_HELP
     )

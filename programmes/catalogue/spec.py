@@ -95,6 +95,8 @@ SOURCE = Kind(
         Field("publisher", STR, required=True, max_length=_len(Source, "publisher")),
         Field("year", INT, required=True),
         Field("filename", STR, max_length=_len(Source, "filename")),
+        Field("url", URL, max_length=_len(Source, "url")),
+        Field("read_on", DATE, past=True),
         Field("covers", TEXT, required=True),
         OUTSIDE_DOCUMENTS,
     ),

@@ -154,3 +154,23 @@ def test_server_error_page_needs_no_database_or_request_context(
     body = response.content.decode()
     assert "Sorry, there is a problem with the service" in body
     assert "govuk-skip-link" in body
+
+
+def test_about_links_a_source_and_says_when_it_was_read(client) -> None:
+    Source.objects.create(
+        slug="review",
+        title="Annual Review",
+        publisher="Institute",
+        year=2023,
+        covers="Scaleups.",
+        url="https://example.org/review.pdf",
+        read_on=datetime.date(2026, 11, 23),
+        outside_documents="The year: the document is not dated.",
+    )
+    response = client.get(reverse("site:about"))
+    assert '<a class="govuk-link" href="https://example.org/review.pdf">Annual Review</a>' in (
+        response.content.decode()
+    )
+    page = text_of(response)
+    assert "Institute, 2023; read on 23 November 2026." in page
+    assert "Not from the document: the year: the document is not dated." in page
