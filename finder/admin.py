@@ -143,6 +143,7 @@ class EnquiryAdmin(SimpleHistoryAdmin):
                 "fields": [
                     "location",
                     ("sector", "stage"),
+                    "led_by_women",
                     ("employees", "turnover"),
                     ("employees_3y_ago", "turnover_3y_ago"),
                     "funding_sought",

@@ -57,6 +57,12 @@ class Enquiry(models.Model):
     stage = models.ForeignKey(
         Stage, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+    led_by_women = models.BooleanField(
+        "led by women",
+        null=True,
+        blank=True,
+        help_text="Some programmes are for women who lead or manage a business.",
+    )
     employees = models.PositiveIntegerField(null=True, blank=True)
     turnover = models.PositiveBigIntegerField("turnover (£)", null=True, blank=True)
     funding_sought = models.PositiveBigIntegerField("funding sought (£)", null=True, blank=True)
@@ -122,6 +128,7 @@ class Enquiry(models.Model):
             q=self.free_text,
             employees_3y_ago=self.employees_3y_ago,
             turnover_3y_ago=self.turnover_3y_ago,
+            led_by_women=self.led_by_women,
         )
 
 

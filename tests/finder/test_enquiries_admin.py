@@ -134,7 +134,11 @@ def test_referral_constraints_hold_in_the_database(catalogue):
 
 def test_enquiry_to_profile_carries_the_finder_answers(catalogue):
     enquiry = make_enquiry(
-        catalogue, stage=catalogue.established, turnover=2_000_000, free_text="batteries"
+        catalogue,
+        stage=catalogue.established,
+        turnover=2_000_000,
+        free_text="batteries",
+        led_by_women=True,
     )
     enquiry.support_wanted.add(catalogue.leadership)
     profile = enquiry.to_profile()
@@ -145,6 +149,7 @@ def test_enquiry_to_profile_carries_the_finder_answers(catalogue):
     assert (profile.employees, profile.turnover, profile.funding) == (40, 2_000_000, 500_000)
     assert profile.support == {"grant", "leadership"}
     assert profile.q == "batteries"
+    assert profile.led_by_women is True
     assert profile.employees_3y_ago is None
 
 
@@ -154,6 +159,7 @@ def test_enquiry_to_profile_leaves_unanswered_questions_unknown(catalogue):
     assert profile.sector is None
     assert profile.employees is None
     assert profile.funding is None
+    assert profile.led_by_women is None
 
 
 def test_enquiry_admin_shows_matches_with_reasons(client, adviser, catalogue):
@@ -331,8 +337,14 @@ def test_enquiry_admin_shows_what_the_public_finder_shows_for_the_same_profile(
     results and near misses apart, the support wanted included (a client asking only for
     grants is not shown leadership programmes)."""
     client.force_login(adviser)
-    for support in ([catalogue.grant], [catalogue.leadership], []):
+    for support, led_by_women in (
+        ([catalogue.grant], None),
+        ([catalogue.leadership], True),
+        ([], False),
+    ):
         enquiry = make_enquiry(catalogue)
+        enquiry.led_by_women = led_by_women
+        enquiry.save()
         enquiry.support_wanted.set(support)
         html = client.get(change_url(enquiry)).content.decode()
         results, near_misses = html.split("Near misses")
@@ -342,6 +354,7 @@ def test_enquiry_admin_shows_what_the_public_finder_shows_for_the_same_profile(
             "employees": enquiry.employees,
             "funding": enquiry.funding_sought,
             "support": [s.slug for s in support],
+            "led_by_women": {None: "", True: "yes", False: "no"}[led_by_women],
         }
         public = client.get("/api/match/", query).json()
         for shown, listed in ((results, public["results"]), (near_misses, public["near_misses"])):
