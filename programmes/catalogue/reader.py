@@ -527,6 +527,12 @@ def _check_entry(entry: Entry, path: Path, same_kind: dict[str, Entry]) -> list[
         for rng in ranges:
             _check_range(data.get(key, {}), rng, key + ".", problem)
     if kind is spec.PROGRAMME:
+        if not data.get("sources") and not data.get("outside_documents"):
+            problem(
+                "sources",
+                "is required: cite the documents its facts come from, or say in "
+                "outside_documents that none of them does",
+            )
         for index, relation in enumerate(data.get("related", [])):
             if relation["programme"] == entry.slug:
                 problem(

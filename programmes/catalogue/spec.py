@@ -298,7 +298,6 @@ PROGRAMME = Kind(
         Field(
             "sources",
             OBJECTS,
-            required=True,
             fields=(
                 Field("source", REF, required=True, target="source"),
                 Field("facts", TEXT),

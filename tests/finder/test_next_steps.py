@@ -37,9 +37,14 @@ def ask_first(client, location: str) -> list[str]:
         ("west-midlands-combined-authority", [BGWM]),
         ("warwick", [CW]),  # Warwickshire's
         ("warwickshire", [CW]),
+        # Growth hubs our documents do not mention, marked as such.
+        ("derby", ["d2n2-growth-hub"]),
+        ("staffordshire", ["stoke-on-trent-and-staffordshire-growth-hub"]),
+        ("cannock-chase", ["stoke-on-trent-and-staffordshire-growth-hub"]),
+        ("glasgow-city-region", ["business-gateway"]),
         # None named for the place or any place containing it: none.
-        ("derby", []),
-        ("staffordshire", []),
+        ("wyre-forest", []),
+        ("south-east-midlands", []),
         # A region holding front doors is not inside their areas.
         ("west-midlands", []),
     ],
@@ -87,7 +92,7 @@ def test_a_programme_s_own_way_in_comes_first(client, real_catalogue) -> None:
 
 
 def test_no_front_door_says_so_and_who_to_ask(client, real_catalogue) -> None:
-    response = client.get("/", {"location": "derby"})
+    response = client.get("/", {"location": "wyre-forest"})
     steps = [next_step(card) for card in cards(response)]
     assert steps
     assert any("our sources do not say how to apply" in step for step in steps)
@@ -110,9 +115,23 @@ def test_the_programme_page_lists_front_doors_where_it_runs(client, real_catalog
 
 
 def test_the_programme_page_of_a_place_with_none(client, real_catalogue) -> None:
+    page = client.get("/programmes/creative-content-skills-bootcamp/").content.decode()
+    how = page[page.index("How to apply</h2>") : page.index('id="sources"')]
+    # West Midlands: the front doors inside it, and the council elsewhere.
+    assert "in Staffordshire:" in how
+    assert "elsewhere: the growth hub or business support team of your local council" in how
     page = client.get("/programmes/big-house/").content.decode()
     how = page[page.index("How to apply</h2>") : page.index('id="sources"')]
-    assert "Our sources do not name a service to ask first" in how
+    assert "in D2N2:" in how and "D2N2 Growth Hub" in how
+    assert "elsewhere" not in how
+
+
+def test_a_front_door_no_document_mentions_says_so(client, real_catalogue) -> None:
+    page = client.get("/programmes/d2n2-growth-hub/").content.decode()
+    assert "none of our source documents mentions it" in page
+    body = client.get(API, {"location": "derby", "programme": "d2n2-growth-hub"}).json()
+    assert body["checked"]["status_confirmed"] is False
+    assert body["checked"]["evidence_year"] is None
 
 
 def test_nearest_leaves_out_places_containing_another() -> None:

@@ -458,6 +458,16 @@ BROKEN = {
         "programmes/old-fund.yaml",
         "field 'status': is required",
     ),
+    "no sources and nothing said": (
+        {
+            "programmes/old-fund.yaml": FILES["programmes/old-fund.yaml"].replace(
+                'sources:\n  - source: "review-2023"\n', ""
+            )
+        },
+        "programmes/old-fund.yaml:1",
+        "field 'sources': is required: cite the documents its facts come from, or say in "
+        "outside_documents that none of them does",
+    ),
     "misspelt field": (
         {
             "programmes/old-fund.yaml": FILES["programmes/old-fund.yaml"].replace(

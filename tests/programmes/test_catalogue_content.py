@@ -79,7 +79,13 @@ def test_catalogue_has_every_named_programme_with_sources(real_catalogue) -> Non
 
     missing = [slug for slug in NAMED_PROGRAMMES if slug not in programmes]
     assert missing == []
-    unsourced = [slug for slug, p in programmes.items() if not p.programme_sources.all()]
+    # A programme no document mentions says so (the growth hubs named as front doors).
+    unsourced = [
+        slug
+        for slug, p in programmes.items()
+        if not p.programme_sources.all()
+        and "none of our source documents" not in p.outside_documents
+    ]
     assert unsourced == []
 
 

@@ -68,7 +68,7 @@ def test_every_provider_of_a_programme_is_sourced_or_marked(shipped) -> None:
     for slug, entry in shipped.entries["programme"].items():
         data = entry.data
         said = " ".join(
-            [item.get("facts", "") for item in data["sources"]]
+            [item.get("facts", "") for item in data.get("sources", [])]
             + [data.get("outside_documents", "")]
         )
         for provider_slug in data.get("providers", []) + data.get("delivery_partners", []):
