@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
+from finder.forms import MAX_EMPLOYEES, MAX_POUNDS, MONEY_FORMATS, MoneyField, WholeNumberField
 from finder.models import Enquiry, Referral
 from finder.search import Result, run_search
 from programmes.eligibility import Outcome
@@ -109,8 +110,43 @@ class ReferralInline(admin.TabularInline):
         return super().get_queryset(request).select_related("programme")
 
 
+MONEY_HINT = f"In pounds, {MONEY_FORMATS}."
+
+
+class EnquiryForm(forms.ModelForm):
+    """The client's figures read as the public finder reads them: "£2m", "250k" and
+    "1,500,000" are money, "1,5" an error, never £2 or 15 saved silently."""
+
+    employees = WholeNumberField(noun="the number of employees", maximum=MAX_EMPLOYEES)
+    employees_3y_ago = WholeNumberField(
+        noun="the number of employees three years ago", maximum=MAX_EMPLOYEES
+    )
+    turnover = MoneyField(
+        label="Turnover (£)", noun="the turnover", maximum=MAX_POUNDS, help_text=MONEY_HINT
+    )
+    turnover_3y_ago = MoneyField(
+        label="Turnover three years ago (£)",
+        noun="the turnover three years ago",
+        maximum=MAX_POUNDS,
+        help_text=MONEY_HINT,
+    )
+    funding_sought = MoneyField(
+        label="Funding sought (£)",
+        noun="the funding sought",
+        maximum=MAX_POUNDS,
+        zero_is_blank=True,
+        help_text=f"{MONEY_HINT} Leave blank, or 0, if the client is not looking for money.",
+    )
+
+    class Meta:
+        model = Enquiry
+        # The admin's fieldsets decide which fields the form shows.
+        fields = ["employees", "employees_3y_ago", "turnover", "turnover_3y_ago", "funding_sought"]
+
+
 @admin.register(Enquiry)
 class EnquiryAdmin(SimpleHistoryAdmin):
+    form = EnquiryForm
     list_display = [
         "business_name",
         "contact_name",

@@ -96,6 +96,29 @@ def test_enquiry_admin_adviser_records_an_enquiry_with_a_referral(client, advise
     assert referral.created_by == adviser
 
 
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [("£2m", 2_000_000), ("250k", 250_000), ("1,500,000", 1_500_000), ("0", None)],
+)
+def test_enquiry_admin_reads_money_as_the_finder_does(client, adviser, catalogue, typed, saved):
+    client.force_login(adviser)
+    data = {**new_enquiry_data(catalogue), "funding_sought": typed, "turnover": "£1.5m"}
+    response = client.post(add_url(Enquiry), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    enquiry = Enquiry.objects.get(business_name="Soho Foundry Ltd")
+    assert (enquiry.funding_sought, enquiry.turnover) == (saved, 1_500_000)
+
+
+def test_enquiry_admin_refuses_ambiguous_money_and_saves_nothing(client, adviser, catalogue):
+    client.force_login(adviser)
+    data = {**new_enquiry_data(catalogue), "funding_sought": "1,5"}
+    response = client.post(add_url(Enquiry), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "commas only between thousands" in errors["funding_sought"][0]
+    assert not Enquiry.objects.filter(business_name="Soho Foundry Ltd").exists()
+
+
 def test_enquiry_admin_adviser_updates_a_referral_status(client, adviser, catalogue):
     enquiry = make_enquiry(catalogue)
     referral = make_referral(enquiry, catalogue.growth_grant, status="referred")
