@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from clusters.models import Place, Sector
@@ -49,7 +51,10 @@ class Enquiry(models.Model):
         Place,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Where the business is: the most local place you know.",
+        null=True,
+        blank=True,
+        help_text="Where the business is: the most local place you know. Leave it blank "
+        "if the client has not said.",
     )
     sector = models.ForeignKey(
         Sector, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -117,7 +122,7 @@ class Enquiry(models.Model):
 
         words = vocabulary.current()
         return BusinessProfile(
-            **words.location(self.location.slug),
+            **words.location(self.location.slug if self.location else None),
             **words.sector(self.sector.slug if self.sector else None),
             stage=self.stage.slug if self.stage else None,
             stage_name=self.stage.name if self.stage else None,
@@ -170,11 +175,27 @@ class Referral(models.Model):
             models.UniqueConstraint(
                 fields=["enquiry", "programme"], name="referral_unique_programme_per_enquiry"
             ),
-            min_lte_max("referral", "referred_on", "outcome_on"),
+            min_lte_max(
+                "referral",
+                "referred_on",
+                "outcome_on",
+                "The outcome is dated before the referral: check the two dates.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.enquiry} to {self.programme}"
+
+    def clean(self) -> None:
+        """An outcome cannot be dated in the future, and a completed referral needs the
+        date it was completed."""
+        errors = {}
+        if self.outcome_on and self.outcome_on > timezone.localdate():
+            errors["outcome_on"] = "The outcome date cannot be in the future."
+        elif self.status == self.Status.COMPLETED and not self.outcome_on:
+            errors["outcome_on"] = "Give the date the referral was completed."
+        if errors:
+            raise ValidationError(errors)
 
 
 class CatalogueVersion(models.Model):

@@ -15,13 +15,15 @@ from programmes.eligibility import status_on
 from programmes.querysets import ProgrammeManager
 
 
-def min_lte_max(prefix: str, low: str, high: str) -> models.CheckConstraint:
-    """A range whose two ends are both given must not run backwards."""
+def min_lte_max(prefix: str, low: str, high: str, message: str) -> models.CheckConstraint:
+    """A range whose two ends are both given must not run backwards. ``message`` is what
+    a form says when it does (Django checks constraints before saving)."""
     return models.CheckConstraint(
         condition=Q(**{f"{low}__isnull": True})
         | Q(**{f"{high}__isnull": True})
         | Q(**{f"{low}__lte": F(high)}),
         name=f"{prefix}_{low}_lte_{high}",
+        violation_error_message=message,
     )
 
 
@@ -216,11 +218,36 @@ class Programme(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            min_lte_max("programme", "amount_min", "amount_max"),
-            min_lte_max("programme", "employees_min", "employees_max"),
-            min_lte_max("programme", "turnover_min", "turnover_max"),
-            min_lte_max("programme", "cohort_size_min", "cohort_size_max"),
-            min_lte_max("programme", "opens_on", "closes_on"),
+            min_lte_max(
+                "programme",
+                "amount_min",
+                "amount_max",
+                "The least per business is more than the most: swap them, or correct one.",
+            ),
+            min_lte_max(
+                "programme",
+                "employees_min",
+                "employees_max",
+                "The fewest employees is more than the most: swap them, or correct one.",
+            ),
+            min_lte_max(
+                "programme",
+                "turnover_min",
+                "turnover_max",
+                "The turnover from is more than the turnover to: swap them, or correct one.",
+            ),
+            min_lte_max(
+                "programme",
+                "cohort_size_min",
+                "cohort_size_max",
+                "The smallest cohort is larger than the largest: swap them, or correct one.",
+            ),
+            min_lte_max(
+                "programme",
+                "opens_on",
+                "closes_on",
+                "The programme opens after it closes: check the two dates.",
+            ),
         ]
 
     def __str__(self) -> str:

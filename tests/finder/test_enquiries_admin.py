@@ -119,6 +119,47 @@ def test_enquiry_admin_refuses_ambiguous_money_and_saves_nothing(client, adviser
     assert not Enquiry.objects.filter(business_name="Soho Foundry Ltd").exists()
 
 
+def test_enquiry_admin_saves_an_enquiry_without_a_place(client, adviser, catalogue):
+    """The form says to leave blank what the client has not said: that includes where."""
+    client.force_login(adviser)
+    response = client.post(add_url(Enquiry), {**new_enquiry_data(catalogue), "location": ""})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    enquiry = Enquiry.objects.get(business_name="Soho Foundry Ltd")
+    assert enquiry.location is None
+    assert enquiry.to_profile().location is None
+    page = client.get(change_url(enquiry)).content.decode()
+    assert "You didn&#x27;t say where your business is" in page
+
+
+@pytest.mark.parametrize(
+    ("referral", "message"),
+    [
+        # The two dates the wrong way round: the constraint's words, not the database's.
+        (
+            {"referrals-0-referred_on": "2025-03-01", "referrals-0-outcome_on": "2025-02-01"},
+            "The outcome is dated before the referral: check the two dates.",
+        ),
+        (
+            {"referrals-0-outcome_on": "2999-01-01"},
+            "The outcome date cannot be in the future.",
+        ),
+        (
+            {"referrals-0-status": "completed", "referrals-0-outcome_on": ""},
+            "Give the date the referral was completed.",
+        ),
+    ],
+)
+def test_enquiry_admin_refuses_a_referral_with_impossible_dates(
+    client, adviser, catalogue, referral, message
+):
+    client.force_login(adviser)
+    response = client.post(add_url(Enquiry), {**new_enquiry_data(catalogue), **referral})
+    assert response.status_code == 200
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert "is violated" not in response.content.decode()
+    assert not Enquiry.objects.exists()
+
+
 def test_enquiry_admin_adviser_updates_a_referral_status(client, adviser, catalogue):
     enquiry = make_enquiry(catalogue)
     referral = make_referral(enquiry, catalogue.growth_grant, status="referred")
