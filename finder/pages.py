@@ -51,8 +51,10 @@ def about(request: HttpRequest) -> HttpResponse:
         total=Count("pk"),
     )
     found = review.findings(today=timezone.localdate())
+    # How many programmes need review for each reason, keyed for the template.
     picture = {
-        reason: sum(reason in finding.reasons for finding in found) for reason in review.REASONS
+        reason.replace("-", "_"): sum(reason in finding.reasons for finding in found)
+        for reason in review.REASONS
     }
     return render(
         request,
@@ -60,7 +62,7 @@ def about(request: HttpRequest) -> HttpResponse:
         {
             "sources": Source.objects.all(),
             "verified": verified,
-            "picture": {reason.replace("-", "_"): count for reason, count in picture.items()},
+            "picture": picture,
             "review_months": REVIEW_MONTHS,
             "evidence_months": settings.FINDER_EVIDENCE_MONTHS,
             "source_years": Source.objects.aggregate(oldest=Min("year"), newest=Max("year")),

@@ -102,14 +102,10 @@ def _url(request: HttpRequest, slug: str) -> str:
 
 def _as_json(request: HttpRequest, result: Result) -> dict:
     programme = result.programme
-
-    def url(slug: str) -> str:
-        return _url(request, slug)
-
     return {
         "slug": programme.slug,
         "name": programme.name,
-        "url": url(programme.slug),
+        "url": _url(request, programme.slug),
         "status": result.status.value,
         # False: the status rests on evidence older than FINDER_EVIDENCE_MONTHS.
         "status_confirmed": result.confirmed,
@@ -124,7 +120,7 @@ def _as_json(request: HttpRequest, result: Result) -> dict:
         "how_to_apply": programme.how_to_apply or None,
         "fit": result.match.fit,
         "successors": [
-            {"slug": successor.slug, "name": successor.name, "url": url(successor.slug)}
+            {"slug": successor.slug, "name": successor.name, "url": _url(request, successor.slug)}
             for successor in programme.successors
         ],
     }

@@ -101,12 +101,13 @@ def findings(
         if programme.last_verified is None or programme.last_verified < cutoff:
             reasons.append(NOT_VERIFIED)
         offered = programme.status in LISTED
-        if offered and programme.closes_on is not None and programme.closes_on < today:
+        # Past its closing date a programme is closed (eligibility.status_on).
+        if offered and programme.effective_status(today) == Programme.Status.CLOSED:
             reasons.append(PAST_CLOSING)
         elif offered and not confirmed(programme.evidence_year, today):
             reasons.append(UNCONFIRMED)
         if (
-            programme.status not in (Programme.Status.CLOSED, Programme.Status.PROPOSED)
+            offered
             and not programme.how_to_apply
             and not front_doors(list(programme.places.all()), doors)[1]
         ):

@@ -128,6 +128,10 @@ class FieldError(Exception):
         self.node = node
 
 
+OUT_OF_STEP = (
+    "this line is indented differently from the lines around it; indent every field of an "
+    "entry by the same number of spaces"
+)
 # PyYAML's words for a syntax error, and what they mean to someone editing a file.
 YAML_ERRORS = [
     (
@@ -158,16 +162,8 @@ YAML_ERRORS = [
         "or a double quote inside the text, ends it too early: check the quotes on this "
         "line and the lines above",
     ),
-    (
-        "expected <block end>",
-        "this line is indented differently from the lines around it; indent every field of "
-        "an entry by the same number of spaces",
-    ),
-    (
-        "did not find expected key",
-        "this line is indented differently from the lines around it; indent every field of "
-        "an entry by the same number of spaces",
-    ),
+    ("expected <block end>", OUT_OF_STEP),
+    ("did not find expected key", OUT_OF_STEP),
     (
         "did not find expected '-' indicator",
         "a list whose items do not line up; start each item with “- ” at the same indentation",
