@@ -36,13 +36,19 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 # Rebuild the committed static/css/site.css from static/src/scss (GOV.UK Frontend, system fonts)
-# and refresh the committed copy of GOV.UK Frontend's JavaScript that static/js/site.js loads.
+# and refresh the committed copies of GOV.UK Frontend's JavaScript that static/js/site.js loads
+# and of accessible-autocomplete (the finder's place type-ahead, static/js/place-search.js).
 css:
 	npm ci
 	npx sass --load-path=node_modules --style=compressed --no-source-map \
 		static/src/scss/site.scss static/css/site.css
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js \
 		node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js.map static/js/
+	cp node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.js \
+		node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.js.map static/js/
+	cp node_modules/accessible-autocomplete/LICENSE.txt static/js/accessible-autocomplete.LICENSE.txt
+	cp node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.css \
+		node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.css.map static/css/
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -27,9 +27,9 @@ class SourceAdmin(admin.ModelAdmin):
 @admin.register(Place)
 class PlaceAdmin(admin.ModelAdmin):
     form = CatalogueForm
-    list_display = ["name", "kind", "parent_names", "slug"]
+    list_display = ["name", "kind", "code", "parent_names", "slug"]
     list_filter = ["kind", ("parents", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["name", "slug", "description"]
+    search_fields = ["name", "slug", "code", "description"]
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ["parents"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -57,6 +58,12 @@ class Source(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+
+# An official area code of the Government Statistical Service (ONS): a letter for the
+# nation (E, W, S, N; K for the UK as a whole), two digits for the kind of area and six
+# for the area, as E08000026 for Coventry.
+GSS_CODE = r"^[EWSNK][0-9]{8}$"
 
 
 class PlaceQuerySet(SlugQuerySet):
@@ -136,6 +143,14 @@ class Place(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=30, choices=Kind)
+    code = models.CharField(
+        "GSS code",
+        max_length=9,
+        blank=True,
+        validators=[RegexValidator(GSS_CODE, "Enter an ONS area code like E08000026.")],
+        help_text="The official area code (ONS), like E08000026 for Coventry. A local "
+        "authority's code is how a postcode finds it.",
+    )
     parents = models.ManyToManyField("self", symmetrical=False, related_name="children", blank=True)
     description = models.TextField(blank=True)
     outside_documents = models.TextField(
@@ -146,6 +161,14 @@ class Place(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=~Q(code=""),
+                name="place_code_unique",
+                violation_error_message="Another place already has this GSS code.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -20,7 +20,15 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
-from finder.forms import MAX_EMPLOYEES, MAX_POUNDS, MONEY_FORMATS, MoneyField, WholeNumberField
+from finder import vocabulary
+from finder.forms import (
+    MAX_EMPLOYEES,
+    MAX_POUNDS,
+    MONEY_FORMATS,
+    MoneyField,
+    PostcodeField,
+    WholeNumberField,
+)
 from finder.models import Enquiry, Referral
 from finder.search import Result, run_search
 from programmes.eligibility import Outcome
@@ -138,10 +146,30 @@ class EnquiryForm(forms.ModelForm):
         help_text=f"{MONEY_HINT} Leave blank, or 0, if the client is not looking for money.",
     )
 
+    postcode = PostcodeField(
+        label="Postcode",
+        max_length=8,
+        help_text="The business's postcode, or its first part (CV7), in place of a location.",
+    )
+
     class Meta:
         model = Enquiry
         # The admin's fieldsets decide which fields the form shows.
         fields = ["employees", "employees_3y_ago", "turnover", "turnover_3y_ago", "funding_sought"]
+
+    def clean_postcode(self) -> str:
+        """The postcode as the directory writes it, once found there (as the finder)."""
+        postcode = self.cleaned_data.get("postcode")
+        if postcode is None:
+            return ""
+        vocabulary.current().postcode(postcode)
+        return postcode.text
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("postcode") and cleaned.get("location"):
+            self.add_error("postcode", "Give a postcode or a location, not both")
+        return cleaned
 
 
 @admin.register(Enquiry)
@@ -177,7 +205,7 @@ class EnquiryAdmin(SimpleHistoryAdmin):
                 "description": "Leave blank what the client has not told you: the "
                 "matching then shows the criterion as unknown instead of guessing.",
                 "fields": [
-                    "location",
+                    ("location", "postcode"),
                     ("sector", "stage"),
                     "led_by_women",
                     ("employees", "turnover"),

@@ -16,6 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import Jinja2
 
+from clusters import postcodes
 from finder import vocabulary
 from finder.search import NEAR_MISSES_SHOWN
 from programmes.eligibility import BusinessProfile
@@ -25,6 +26,7 @@ from programmes.models import Programme
 SINGLE_VALUED = (
     "programme",
     "location",
+    "postcode",
     "sector",
     "stage",
     "led_by_women",
@@ -143,6 +145,34 @@ class MoneyField(WholeNumberField):
         return int(amount)
 
 
+class PostcodeField(forms.CharField):
+    """A UK postcode as people type it ("CV1 2AB", "cv12ab"), or part of one: an outward
+    code ("CV7") or a sector ("CV7 9"). Cleans to the postcode as written in the
+    directory (``clusters.postcodes.Postcode``); where it is, is for the form to say
+    (``Vocabulary.postcode``)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocomplete": "postal-code", "spellcheck": "false"})
+
+    def clean(self, value) -> postcodes.Postcode | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        postcode = postcodes.parse(text)
+        if postcode is None:
+            raise ValidationError(
+                "Enter a postcode like CV1 2AB, or the first part of one like CV7",
+                code="invalid",
+            )
+        return postcode
+
+    def prepare_value(self, value):
+        return value.text if isinstance(value, postcodes.Postcode) else value
+
+
 class YesNoCheckbox(forms.CheckboxInput):
     """A checkbox that hands its raw value to the field, so "include_closed=0" means no
     (Django's own checkbox reads any non-empty text as ticked)."""
@@ -191,9 +221,13 @@ class BusinessProfileForm(forms.Form):
     # A programme's page links here to check that one programme: its verdict shows above
     # the results, however it fares.
     programme = forms.SlugField(required=False, widget=forms.HiddenInput)
+    postcode = PostcodeField(
+        label="Postcode",
+        help_text="For example, CV1 2AB. The first part, like CV7, will do.",
+    )
     location = forms.ChoiceField(
-        label="Where is your business?",
-        help_text="The local authority area your business is based in.",
+        label="Or choose an area",
+        help_text="The local authority area your business is in, or a larger one.",
         required=False,
         error_messages={"invalid_choice": "Choose where your business is from the list"},
     )
@@ -275,6 +309,8 @@ class BusinessProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        #: Where the postcode given is (``Vocabulary.postcode``), once the form is valid.
+        self.located: dict[str, object] | None = None
         # The choices come from the vocabularies each process keeps until the catalogue
         # changes (finder/vocabulary.py).
         words = vocabulary.current()
@@ -295,7 +331,11 @@ class BusinessProfileForm(forms.Form):
         self.helper.include_media = False  # Django's own widgets: nothing to load
         self.helper.layout = Layout(
             Field("programme"),
-            Field("location"),
+            Fieldset(
+                "Where is your business?",
+                Field("postcode", css_class="govuk-input--width-10"),
+                Field("location"),
+            ),
             Field("sector"),
             Field("stage"),
             Field("led_by_women", css_class="govuk-radios--inline govuk-radios--small"),
@@ -323,8 +363,16 @@ class BusinessProfileForm(forms.Form):
             )
         return slug
 
+    def clean_postcode(self) -> postcodes.Postcode | None:
+        """The postcode, found in the directory: where it is, is kept for ``profile``."""
+        postcode = self.cleaned_data.get("postcode")
+        self.located = vocabulary.current().postcode(postcode) if postcode else None
+        return postcode
+
     def clean(self) -> dict:
         cleaned = super().clean()
+        if cleaned.get("postcode") and cleaned.get("location"):
+            self.add_error("postcode", "Give a postcode or choose an area from the list, not both")
         getlist = getattr(self.data, "getlist", None)
         if getlist is not None:
             for name in SINGLE_VALUED:
@@ -349,7 +397,7 @@ class BusinessProfileForm(forms.Form):
         words = vocabulary.current()
         stage = data.get("stage") or None
         return BusinessProfile(
-            **words.location(data.get("location")),
+            **(self.located or words.location(data.get("location"))),
             **words.sector(data.get("sector") or None),
             stage=stage,
             stage_name=words.labels["stage"].get(stage),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -143,12 +144,10 @@ class CatalogueIndex:
     def get(self, pk: int) -> ProgrammeRules:
         return self.rules[self.row_of[pk]]
 
-    def front_doors_for(self, place: str | None) -> tuple[Term, ...]:
-        """Who a business in ``place`` should ask first: the front doors of the nearest
-        place, itself or one containing it, that has any (``Vocabulary.nearest``)."""
-        if not place:
-            return ()
-        nearest = vocabulary.current().nearest(place, self.front_doors)
+    def front_doors_for(self, within: Collection[str]) -> tuple[Term, ...]:
+        """Who a business lying wholly in the places ``within`` should ask first: the
+        front doors of the nearest of them that has any (``Vocabulary.nearest``)."""
+        nearest = vocabulary.current().nearest(within, self.front_doors)
         doors = {door for slug in nearest for door in self.front_doors[slug]}
         return tuple(sorted(doors, key=lambda door: door.name))
 

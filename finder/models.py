@@ -10,6 +10,7 @@ objects that staff without access to enquiries may see.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from clusters import postcodes
 from clusters.models import Place, Sector
 from programmes.eligibility import BusinessProfile
 from programmes.models import Programme, Stage, SupportType, min_lte_max
@@ -54,7 +56,13 @@ class Enquiry(models.Model):
         null=True,
         blank=True,
         help_text="Where the business is: the most local place you know. Leave it blank "
-        "if the client has not said.",
+        "if the client has not said, or give the postcode instead.",
+    )
+    postcode = models.CharField(
+        max_length=8,
+        blank=True,
+        help_text="The business's postcode, or its first part (CV7), in place of a "
+        "location: the matching finds the place from it.",
     )
     sector = models.ForeignKey(
         Sector, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -121,8 +129,14 @@ class Enquiry(models.Model):
         from finder import vocabulary
 
         words = vocabulary.current()
+        where = words.location(self.location.slug if self.location else None)
+        postcode = postcodes.parse(self.postcode)
+        if postcode is not None:
+            # Checked when saved: only a newer postcode directory could refuse it now.
+            with contextlib.suppress(ValidationError):
+                where = words.postcode(postcode)
         return BusinessProfile(
-            **words.location(self.location.slug if self.location else None),
+            **where,
             **words.sector(self.sector.slug if self.sector else None),
             stage=self.stage.slug if self.stage else None,
             stage_name=self.stage.name if self.stage else None,

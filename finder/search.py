@@ -138,5 +138,5 @@ def run_search(
         near_miss_count=len(near_misses),
         found=found,
         checked=explained(catalogue.pk_of[programme]) if programme in catalogue.pk_of else None,
-        front_doors=catalogue.front_doors_for(profile.location),
+        front_doors=catalogue.front_doors_for(profile.location_within),
     )

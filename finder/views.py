@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from finder import cache
 from finder.forms import BusinessProfileForm
 from finder.search import Result, run_search
+from programmes.eligibility import BusinessProfile
 
 # Parameters that are not part of the search itself.
 NOT_SEARCH = {"page"}
@@ -81,6 +82,9 @@ def api_match(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(
         {
             "checked": _as_json(request, search.checked) if search.checked else None,
+            # Where the postcode given is (null without one): the places it was matched
+            # as, and in words.
+            "postcode": _postcode_json(search.profile),
             "count": search.count,
             "results": [_as_json(request, result) for result in search.results],
             "near_misses": [_as_json(request, result) for result in search.near_misses],
@@ -94,6 +98,17 @@ def api_match(request: HttpRequest) -> HttpResponse:
         json_dumps_params={"ensure_ascii": False},
     )
     return cache.put(key, response)
+
+
+def _postcode_json(profile: BusinessProfile) -> dict | None:
+    if not profile.postcode:
+        return None
+    return {
+        "postcode": profile.postcode,
+        "found": profile.postcode_found,
+        # The one place it is in, or (a partial postcode) the places it covers parts of.
+        "places": [{"slug": place.slug, "name": place.name} for place in profile.postcode_places],
+    }
 
 
 def _url(request: HttpRequest, slug: str) -> str:

@@ -24,9 +24,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.core.exceptions import ValidationError
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from clusters import postcodes
 from clusters.models import Place, Sector
+from programmes.eligibility import Term, _and_list
 from programmes.models import Stage, SupportType
 
 MAX_AGE_SECONDS = 60.0
@@ -58,6 +61,10 @@ class Vocabulary:
     parents: dict[str, frozenset[str]]
     #: The broader sectors of each sector that has any (automotive: manufacturing).
     broader: dict[str, frozenset[str]]
+    #: The place of each GSS code the catalogue gives (E08000026: coventry).
+    codes: dict[str, str]
+    #: Each nation by the first letter of its areas' codes (E: england).
+    nations: dict[str, str]
 
     @cached_property
     def labels(self) -> dict[str, dict[str, str]]:
@@ -104,6 +111,73 @@ class Vocabulary:
             "location_overlapping": self.overlapping(slug),
         }
 
+    def postcode(self, postcode: postcodes.Postcode) -> dict[str, object]:
+        """What a business at ``postcode`` tells the finder about its place, as
+        ``location`` does for a place chosen from the list, with the postcode and a
+        sentence saying where it is (``postcode_found``).
+
+        A postcode in a local authority the catalogue lists is in that place. One in an
+        authority it does not list is in its nation (the first letter of the code: E
+        England, W Wales, S Scotland, N Northern Ireland) and in none of the places the
+        catalogue lists inside the nation — true because each of those is made up of
+        listed local authorities (``tests/clusters/test_places.py`` holds the catalogue
+        to it). A partial postcode covering several authorities is in one of them, not
+        known which. Raises ``ValidationError`` for a postcode the directory does not
+        hold or one outside the UK."""
+        codes = postcodes.authorities(postcode)
+        if not codes:
+            raise ValidationError(
+                f"We cannot find the postcode {postcode.text}: check it, or choose your area "
+                "from the list",
+                code="unknown",
+            )
+        nations = self.nations
+        listed = sorted({self.codes[code] for code in codes if code in self.codes})
+        elsewhere = sorted(
+            {nations[code[0]] for code in codes if code not in self.codes and code[0] in nations}
+        )
+        if not listed and not elsewhere:
+            raise ValidationError(
+                f"{postcode.text} is in the Channel Islands or the Isle of Man, which are not "
+                "part of the UK: the programmes here are for UK businesses",
+                code="outside",
+            )
+        names = self.labels["location"]
+        parts = [*listed, *elsewhere]
+        said = {
+            "postcode": postcode.text,
+            "postcode_places": tuple(Term(slug=part, name=names[part]) for part in parts),
+        }
+        if len(listed) == 1 and not elsewhere:
+            found = f"{postcode.text} is in {names[listed[0]]}."
+            return {**self.location(listed[0]), **said, "postcode_found": found}
+        within = frozenset.intersection(*(self.containing(part) for part in parts))
+        reached = frozenset().union(*(self.containing(p) | self.overlapping(p) for p in listed))
+        covers = (
+            *(names[p] for p in listed),
+            # "Wales" beside Shropshire; "other places in England" beside High Peak.
+            *(
+                f"other places in {names[n]}"
+                if any(n in self.containing(p) for p in listed)
+                else names[n]
+                for n in elsewhere
+            ),
+        )
+        if len(parts) == 1:
+            found = f"{postcode.text} is in {names[parts[0]]}, outside the areas we list."
+        else:
+            found = f"{postcode.text} covers parts of {_and_list(covers)}."
+        return {
+            "location": postcode.text,
+            "location_name": postcode.text,
+            "location_within": within,
+            "location_inside": frozenset().union(*({p} | self.inside(p) for p in listed)) - within,
+            "location_overlapping": reached - within,
+            "location_covers": covers if len(parts) > 1 else (),
+            **said,
+            "postcode_found": found,
+        }
+
     def sector(self, slug: str | None) -> dict[str, object]:
         """What a business in the sector ``slug`` (or in none) tells the finder about
         its sector: ``BusinessProfile``'s sector fields."""
@@ -115,11 +189,12 @@ class Vocabulary:
             "sector_within": _reach(slug, self.broader),
         }
 
-    def nearest(self, slug: str, marked: Collection[str]) -> frozenset[str]:
-        """The places of ``marked`` that are ``slug`` or contain it, nearest first: those
-        containing another of them are left out. For Coventry, with front doors set for
-        Coventry, the combined authority and England, gives Coventry."""
-        found = self.containing(slug) & frozenset(marked)
+    def nearest(self, within: Collection[str], marked: Collection[str]) -> frozenset[str]:
+        """The places of ``marked`` among ``within`` (the places a business lies wholly
+        in, as ``containing`` gives them), nearest first: those containing another of
+        them are left out. For Coventry, with front doors set for Coventry, the combined
+        authority and England, gives Coventry."""
+        found = frozenset(within) & frozenset(marked)
         return frozenset(
             place
             for place in found
@@ -171,10 +246,10 @@ def clear(**kwargs) -> None:
 
 def read() -> Vocabulary:
     """Read the vocabularies from the database: six queries."""
-    places = Place.objects.order_by("name").values_list("kind", "slug", "name")
+    places = Place.objects.order_by("name").values_list("kind", "slug", "name", "code")
     groups = []
     for kind, label in PLACE_GROUPS:
-        options = tuple((slug, name) for place_kind, slug, name in places if place_kind == kind)
+        options = tuple((slug, name) for place_kind, slug, name, _ in places if place_kind == kind)
         if options:
             groups.append((label, options))
     stages = Stage.objects.order_by("position").values_list("slug", "name", "description")
@@ -192,6 +267,13 @@ def read() -> Vocabulary:
         broader=_edges(
             Sector.broader.through.objects.values_list("from_sector__slug", "to_sector__slug")
         ),
+        codes={code: slug for _, slug, _, code in places if code},
+        nations={
+            # The UK's own code (K02000001) stands for no one nation.
+            code[0]: slug
+            for kind, slug, _, code in places
+            if kind == Place.Kind.NATION and code and not code.startswith("K")
+        },
     )
 
 

@@ -195,7 +195,7 @@ def front_doors(
     reached: set[str] = set()
     covered = True
     for place in places:
-        nearest = places_vocabulary.nearest(place.slug, doors)
+        nearest = places_vocabulary.nearest(places_vocabulary.containing(place.slug), doors)
         covered = covered and bool(nearest)
         reached |= nearest | (places_vocabulary.inside(place.slug) & doors.keys())
     found = [

@@ -285,6 +285,8 @@ class BusinessProfile:
     ``location_overlapping`` every place sharing part of its area without containing all
     of it (those inside it among them): all resolved before matching
     (``finder.vocabulary.Vocabulary.location``), so matching needs no database.
+    A postcode is resolved the same way (``Vocabulary.postcode``): a partial one that
+    spans several places names them in ``location_covers``.
     ``location_name``, ``sector_name`` and ``stage_name`` are only for wording; without
     them the slug is shown.
     """
@@ -294,6 +296,16 @@ class BusinessProfile:
     location_within: frozenset[str] = frozenset()
     location_inside: frozenset[str] = frozenset()
     location_overlapping: frozenset[str] = frozenset()
+    #: The places a partial postcode covers parts of ("Coventry", "Solihull"), when more
+    #: than one: which of them the business is in is not known.
+    location_covers: tuple[str, ...] = ()
+    #: The postcode the business gave, as people write it ("CV1 2AB", "CV7"), and
+    #: where it is, in words ("CV1 2AB is in Coventry.").
+    postcode: str | None = None
+    postcode_found: str = ""
+    #: The places the postcode was found in: its local authority, the authorities a
+    #: partial postcode covers parts of, or its nation for an authority not listed.
+    postcode_places: tuple[Term, ...] = ()
     sector: str | None = None
     sector_name: str | None = None
     #: The sector and every broader one it is a kind of (``Vocabulary.sector``).
@@ -721,6 +733,13 @@ class Geography(Criterion):
                 where = f"{profile.place_words} is inside it"
             return self.reason(Outcome.MET, f"Open to businesses in {closest.name}; {where}.")
         shared = [place for place in rules.places if place.slug in profile.location_overlapping]
+        if shared and profile.location_covers:
+            return self.reason(
+                Outcome.UNKNOWN,
+                f"Open to businesses in {names}; {profile.place_words} covers parts of "
+                f"{_and_list(profile.location_covers)}: check that your business is in "
+                f"{_or_list(place.name for place in shared)}.",
+            )
         if shared:
             inside = all(place.slug in profile.location_inside for place in shared)
             verb = "includes" if inside else "overlaps"

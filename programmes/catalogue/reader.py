@@ -244,6 +244,8 @@ def convert(node: yaml.Node, fld: Field, kind: Kind, where: str, refs: list[Refe
                 f"'{value}' is not a slug: use lower-case letters, digits and single hyphens",
                 node,
             )
+        if fld.pattern and not re.match(fld.pattern, value):
+            raise FieldError(f"'{value}' is not {fld.pattern_words}", node)
         if t == spec.CHOICE and value not in fld.choices:
             raise FieldError(f"'{value}' is not one of: {', '.join(fld.choices)}", node)
         if t == spec.URL:
@@ -513,6 +515,16 @@ def _check_entry(entry: Entry, path: Path, same_kind: dict[str, Entry]) -> list[
             "slug",
             f"'{entry.slug}' is already used by the {kind.name} at {first.path}:{first.line}",
         )
+    for fld in kind.fields:
+        value = data.get(fld.key)
+        if fld.unique and value is not None:
+            for other in same_kind.values():
+                if other.data.get(fld.key) == value and other.slug != entry.slug:
+                    problem(
+                        fld.key,
+                        f"'{value}' is already given to the {kind.name} '{other.slug}' "
+                        f"at {other.path}:{other.line}",
+                    )
     if kind.one_per_file and path.stem != entry.slug:
         problem("slug", f"the file must be named {entry.slug}.yaml to match its slug")
     if kind.slug_from_name and slugify(data["name"]) != entry.slug:

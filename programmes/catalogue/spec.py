@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from clusters.models import Cluster, ClusterPoint, Place, ScaleupStatistics, Sector, Source
+from clusters.models import (
+    GSS_CODE,
+    Cluster,
+    ClusterPoint,
+    Place,
+    ScaleupStatistics,
+    Sector,
+    Source,
+)
 from programmes.models import Programme, ProgrammeRelation, Provider, Stage, SupportType
 
 # Field types.
@@ -38,6 +46,9 @@ class Field:
     fields: tuple[Field, ...] = ()  # for OBJECT/OBJECTS
     max_length: int | None = None
     past: bool = False  # for DATE: today or before (a check that has happened)
+    pattern: str = ""  # for STR: a regular expression the whole value must match...
+    pattern_words: str = ""  # ...and what it is, in words, for the message
+    unique: bool = False  # no two entries of the kind may share a value
 
 
 @dataclass(frozen=True)
@@ -136,6 +147,13 @@ PLACE = Kind(
     fields=(
         _slug(Place),
         _name(Place),
+        Field(
+            "code",
+            STR,
+            pattern=GSS_CODE,
+            pattern_words="an ONS area code (a letter and eight digits, like E08000026)",
+            unique=True,
+        ),
         Field("kind", CHOICE, required=True, choices=_choices(Place.Kind)),
         Field("parents", REFS, target="place"),
         Field("description", TEXT),

@@ -139,10 +139,10 @@ def test_nearest_leaves_out_places_containing_another() -> None:
     make_place("region", kind=Place.Kind.REGION, parents=["england"])
     make_place("town", parents=["region"])
     places = vocabulary.read()
-    assert places.nearest("town", {"england", "region", "town"}) == {"town"}
-    assert places.nearest("town", {"england", "region"}) == {"region"}
-    assert places.nearest("region", {"town"}) == frozenset()
-    assert places.nearest("town", set()) == frozenset()
+    assert places.nearest(places.containing("town"), {"england", "region", "town"}) == {"town"}
+    assert places.nearest(places.containing("town"), {"england", "region"}) == {"region"}
+    assert places.nearest(places.containing("region"), {"town"}) == frozenset()
+    assert places.nearest(places.containing("town"), set()) == frozenset()
 
 
 def test_facts_outside_the_documents_are_shown_as_such(client, real_catalogue) -> None:
