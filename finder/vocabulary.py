@@ -34,6 +34,10 @@ from programmes.models import Stage, SupportType
 
 MAX_AGE_SECONDS = 60.0
 
+# The first letters of the postcode directory's codes for the Channel Islands (L) and the
+# Isle of Man (M): Crown dependencies, not part of the UK.
+OFFSHORE = "LM"
+
 # Place kinds in the order a business owner looks for them, with the group labels the
 # location list shows.
 PLACE_GROUPS = [
@@ -63,7 +67,7 @@ class Vocabulary:
     broader: dict[str, frozenset[str]]
     #: The place of each GSS code the catalogue gives (E08000026: coventry).
     codes: dict[str, str]
-    #: Each nation by the first letter of its areas' codes (E: england).
+    #: Each nation by the first letter of its areas' codes (E: england; K: the UK).
     nations: dict[str, str]
 
     @cached_property
@@ -118,12 +122,13 @@ class Vocabulary:
 
         A postcode in a local authority the catalogue lists is in that place. One in an
         authority it does not list is in its nation (the first letter of the code: E
-        England, W Wales, S Scotland, N Northern Ireland) and in none of the places the
-        catalogue lists inside the nation — true because each of those is made up of
-        listed local authorities (``tests/clusters/test_places.py`` holds the catalogue
-        to it). A partial postcode covering several authorities is in one of them, not
-        known which. Raises ``ValidationError`` for a postcode the directory does not
-        hold or one outside the UK."""
+        England, W Wales, S Scotland, N Northern Ireland; the UK if the nation is not
+        listed) and in none of the places the catalogue lists inside it — true because
+        each of those is made up of listed local authorities (tests/clusters/
+        test_postcodes.py holds the shipped catalogue to it). A partial postcode
+        covering several authorities is in one of them, not known which. Raises
+        ``ValidationError`` for a postcode the directory does not hold, or one outside
+        the UK or outside every listed place."""
         codes = postcodes.authorities(postcode)
         if not codes:
             raise ValidationError(
@@ -131,16 +136,21 @@ class Vocabulary:
                 "from the list",
                 code="unknown",
             )
-        nations = self.nations
         listed = sorted({self.codes[code] for code in codes if code in self.codes})
         elsewhere = sorted(
-            {nations[code[0]] for code in codes if code not in self.codes and code[0] in nations}
+            {self._nation_of(code) for code in codes if code not in self.codes} - {None}
         )
         if not listed and not elsewhere:
+            if all(code[0] in OFFSHORE for code in codes):
+                raise ValidationError(
+                    f"{postcode.text} is in the Channel Islands or the Isle of Man, which are "
+                    "not part of the UK: the programmes here are for UK businesses",
+                    code="outside",
+                )
             raise ValidationError(
-                f"{postcode.text} is in the Channel Islands or the Isle of Man, which are not "
-                "part of the UK: the programmes here are for UK businesses",
-                code="outside",
+                f"We cannot tell which of our places {postcode.text} is in: choose your area "
+                "from the list",
+                code="unplaced",
             )
         names = self.labels["location"]
         parts = [*listed, *elsewhere]
@@ -177,6 +187,14 @@ class Vocabulary:
             **said,
             "postcode_found": found,
         }
+
+    def _nation_of(self, code: str) -> str | None:
+        """The listed nation an area code lies in, by its first letter, or the United
+        Kingdom (a place coded K...) when that nation is not listed; None outside the
+        UK."""
+        if code[0] in OFFSHORE:
+            return None
+        return self.nations.get(code[0]) or self.nations.get("K")
 
     def sector(self, slug: str | None) -> dict[str, object]:
         """What a business in the sector ``slug`` (or in none) tells the finder about
@@ -269,10 +287,10 @@ def read() -> Vocabulary:
         ),
         codes={code: slug for _, slug, _, code in places if code},
         nations={
-            # The UK's own code (K02000001) stands for no one nation.
+            # K: the United Kingdom as a whole.
             code[0]: slug
             for kind, slug, _, code in places
-            if kind == Place.Kind.NATION and code and not code.startswith("K")
+            if kind == Place.Kind.NATION and code
         },
     )
 

@@ -30,10 +30,12 @@ def make_place(
     kind: str = Place.Kind.LOCAL_AUTHORITY,
     name: str | None = None,
     parents: Iterable[Place | str] = (),
+    code: str = "",
 ) -> Place:
-    """A place, inside ``parents`` (which are created as regions if new)."""
+    """A place, inside ``parents`` (which are created as regions if new), with the GSS
+    ``code`` given."""
     place, _ = Place.objects.get_or_create(
-        slug=slug, defaults={"name": name or _title(slug), "kind": kind}
+        slug=slug, defaults={"name": name or _title(slug), "kind": kind, "code": code}
     )
     for parent in parents:
         if isinstance(parent, str):

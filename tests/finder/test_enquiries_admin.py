@@ -425,3 +425,42 @@ def test_enquiry_admin_shows_what_the_public_finder_shows_for_the_same_profile(
             assert re.findall(r'data-programme="([^"]+)"', shown) == [
                 item["slug"] for item in listed
             ], support
+
+
+def test_enquiry_admin_finds_the_place_from_a_postcode(client, adviser, catalogue):
+    catalogue.birmingham.code = "E08000025"
+    catalogue.birmingham.save()
+    client.force_login(adviser)
+    data = {**new_enquiry_data(catalogue), "location": "", "postcode": "b1 1aa"}
+    response = client.post(add_url(Enquiry), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    enquiry = Enquiry.objects.get(business_name="Soho Foundry Ltd")
+    assert (enquiry.location, enquiry.postcode) == (None, "B1 1AA")
+    profile = enquiry.to_profile()
+    assert (profile.location, profile.postcode_found) == ("birmingham", "B1 1AA is in Birmingham.")
+    assert "wmca" in profile.location_within
+    page = client.get(change_url(enquiry)).content.decode()
+    assert "Birmingham is inside it" in page
+
+
+@pytest.mark.parametrize(
+    ("postcode", "location", "message"),
+    [
+        ("hello", "", "Enter a postcode like CV1 2AB, or the first part of one like CV7"),
+        ("ZZ9 9ZZ", "", "We cannot find the postcode ZZ9 9ZZ"),
+        ("B1 1AA", "birmingham", "Give a postcode or a location, not both"),
+    ],
+)
+def test_enquiry_admin_refuses_a_bad_postcode_and_saves_nothing(
+    client, adviser, catalogue, postcode, location, message
+):
+    catalogue.birmingham.code = "E08000025"
+    catalogue.birmingham.save()
+    client.force_login(adviser)
+    place = str(getattr(catalogue, location).pk) if location else ""
+    data = {**new_enquiry_data(catalogue), "location": place, "postcode": postcode}
+    response = client.post(add_url(Enquiry), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["postcode"][0].startswith(message)
+    assert not Enquiry.objects.filter(business_name="Soho Foundry Ltd").exists()
