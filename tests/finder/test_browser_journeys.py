@@ -70,16 +70,36 @@ def wait_for_url(driver, fragment: str) -> None:
     WebDriverWait(driver, 10).until(lambda d: fragment in d.current_url)
 
 
+def choose_place(driver, typed: str, name: str) -> None:
+    """Choose ``name`` from the place type-ahead by keyboard, as a person would."""
+    box = tab_to(driver, "#id_location")
+    assert box.tag_name == "input", "the place list was not made a type-ahead"
+    press(driver, typed)
+    WebDriverWait(driver, 5).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#id_location__listbox li.autocomplete__option")
+    )
+    options = driver.find_elements(By.CSS_SELECTOR, "#id_location__listbox li")
+    assert name in [option.text for option in options]
+    for option in options:
+        press(driver, Keys.ARROW_DOWN)
+        if focused(driver).text == name:
+            break
+    press(driver, Keys.ENTER)
+    assert box.get_attribute("value") == name
+    # The hidden list, which the form sends, holds the same choice.
+    chosen = Select(driver.find_element(By.ID, "id_location-select")).first_selected_option
+    assert chosen.get_attribute("textContent") == name
+
+
 def test_finder_keyboard_only_journey(browser, live_server, live_catalogue) -> None:
     browser.get(live_server.url + "/")
     # The first Tab reaches the skip link, as in every GOV.UK service.
     press(browser, Keys.TAB)
     assert focused(browser).text == "Skip to main content"
 
-    # Where: typing a place's name picks it from the list.
-    location = tab_to(browser, "#id_location")
-    press(browser, "Coventry")
-    assert Select(location).first_selected_option.text == "Coventry"
+    # Where: the place list is a type-ahead; typing part of a name offers it, the arrow
+    # keys move to it and Enter picks it.
+    choose_place(browser, "Covent", "Coventry")
     sector = tab_to(browser, "#id_sector")
     press(browser, "Technology")
     assert Select(sector).first_selected_option.text == "Technology"
@@ -237,3 +257,53 @@ def test_browser_console_reports_what_the_policy_blocks(_chromium, live_server, 
     violations = csp_violations(_chromium)
     assert len(violations) == 1
     assert "script-src" in violations[0] or "default-src" in violations[0]
+
+
+def test_finder_place_type_ahead_sends_what_the_box_says(
+    browser, live_server, live_catalogue
+) -> None:
+    """Emptying the box searches everywhere, not the place chosen before; words that
+    name no place are refused next to the question, never searched as something else."""
+    browser.get(live_server.url + "/?location=coventry")
+    box = tab_to(browser, "#id_location")
+    assert box.get_attribute("value") == "Coventry"
+    press(browser, Keys.END, *[Keys.BACKSPACE] * len("Coventry"))
+    browser.find_element(By.CSS_SELECTOR, "#finder-form button[type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda d: "location=coventry" not in d.current_url)
+    assert "location=&" in browser.current_url
+
+    browser.get(live_server.url + "/")
+    box = browser.find_element(By.ID, "id_location")
+    box.send_keys("Atlantis")
+    browser.find_element(By.ID, "id_employees").click()
+    browser.find_element(By.CSS_SELECTOR, "#finder-form button[type=submit]").click()
+    wait_for_url(browser, "location=Atlantis")
+    assert response_status(browser) == 400
+    assert (
+        "Choose where your business is from the list"
+        in browser.find_element(By.CSS_SELECTOR, ".govuk-error-summary").text
+    )
+
+
+def test_finder_postcode_journey(browser, live_server, live_catalogue) -> None:
+    browser.get(live_server.url + "/")
+    tab_to(browser, "#id_postcode")
+    press(browser, "cv1 2ab", Keys.ENTER)
+    wait_for_url(browser, "postcode=cv1+2ab")
+    assert response_status(browser) == 200
+    assert browser.find_element(By.ID, "postcode-found").text == "CV1 2AB is in Coventry."
+
+
+def test_finder_works_without_javascript(browser, live_server, live_catalogue) -> None:
+    """With scripts off, the place list is the plain select and the form still searches."""
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        browser.get(live_server.url + "/")
+        location = browser.find_element(By.ID, "id_location")
+        assert location.tag_name == "select"
+        Select(location).select_by_visible_text("Coventry")
+        browser.find_element(By.CSS_SELECTOR, "#finder-form button[type=submit]").click()
+        wait_for_url(browser, "location=coventry")
+        assert "Coventry" in browser.find_element(By.ID, "results").text
+    finally:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})

@@ -231,7 +231,8 @@ def test_api_match_answers_the_product_contract(client, catalogue) -> None:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     body = response.json()
-    assert set(body) == {"checked", "count", "results", "near_misses", "ask_first"}
+    assert set(body) == {"checked", "count", "results", "near_misses", "ask_first", "postcode"}
+    assert body["postcode"] is None  # none given
     assert body["checked"] is None  # no programme= asked about
     assert body["ask_first"] == []  # no front door in this catalogue
     assert body["count"] == 1
