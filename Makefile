@@ -28,8 +28,10 @@ test: $(STAMP)
 
 # The performance benchmark (tests/benchmarks/run.py): a throwaway database, gunicorn on
 # loopback, 100 to 10,000 generated programmes; prints each figure beside its target.
+# Then what finding by postcode costs (tests/benchmarks/postcodes.py).
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
+	$(BIN)/python -m tests.benchmarks.postcodes
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

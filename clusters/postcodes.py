@@ -15,7 +15,8 @@ Rules:
 * A **partial postcode** — an outward code ("CV7") or a sector ("CV7 9") — names every
   authority holding any postcode that starts with it.
 * The directory keeps terminated postcodes, under the authority they were in: they still
-  resolve, to where they were. A postcode it does not hold resolves to nothing.
+  resolve, to where they were. A postcode it does not hold, or holds with no authority
+  (a few thousand, mostly new), resolves to nothing.
 """
 
 from __future__ import annotations

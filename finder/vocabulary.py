@@ -132,8 +132,8 @@ class Vocabulary:
         codes = postcodes.authorities(postcode)
         if not codes:
             raise ValidationError(
-                f"We cannot find the postcode {postcode.text}: check it, or choose your area "
-                "from the list",
+                f"We cannot find where the postcode {postcode.text} is: check it, or choose "
+                "your area from the list",
                 code="unknown",
             )
         listed = sorted({self.codes[code] for code in codes if code in self.codes})

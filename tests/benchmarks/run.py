@@ -421,6 +421,7 @@ def gunicorn(workdir: Path, *, cache: bool) -> Iterator[Server]:
             "-m",
             "gunicorn",
             "finder.wsgi:application",
+            "--preload",  # as the README deploys it: one reading of the postcode directory
             "--workers",
             str(WORKERS),
             "--bind",

@@ -447,7 +447,7 @@ def test_enquiry_admin_finds_the_place_from_a_postcode(client, adviser, catalogu
     ("postcode", "location", "message"),
     [
         ("hello", "", "Enter a postcode like CV1 2AB, or the first part of one like CV7"),
-        ("ZZ9 9ZZ", "", "We cannot find the postcode ZZ9 9ZZ"),
+        ("ZZ9 9ZZ", "", "We cannot find where the postcode ZZ9 9ZZ is"),
         ("B1 1AA", "birmingham", "Give a postcode or a location, not both"),
     ],
 )

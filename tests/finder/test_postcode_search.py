@@ -125,7 +125,7 @@ def test_a_partial_postcode_across_a_border_names_the_nation(client, real_catalo
         ),
         (
             {"postcode": "ZZ9 9ZZ"},
-            "We cannot find the postcode ZZ9 9ZZ: check it, or choose your area from the list",
+            "We cannot find where the postcode ZZ9 9ZZ is: check it, or choose your area from the list",
         ),
         (
             {"postcode": "JE2 3AB"},
