@@ -80,7 +80,7 @@ def choose_place(driver, typed: str, name: str) -> None:
     )
     options = driver.find_elements(By.CSS_SELECTOR, "#id_location__listbox li")
     assert name in [option.text for option in options]
-    for option in options:
+    for _ in options:
         press(driver, Keys.ARROW_DOWN)
         if focused(driver).text == name:
             break
