@@ -182,6 +182,17 @@ def test_place_shows_what_it_is_part_of_narrowest_first(client) -> None:
         assert f'href="/places/{slug}/"' in content
 
 
+def test_place_shows_its_official_area_code_when_it_has_one(client) -> None:
+    geography = make_geography()
+    coventry = geography["coventry"]
+    assert "Official area code" not in text_of(client.get(coventry.get_absolute_url()))
+    coventry.code = "E08000026"
+    coventry.save()
+    assert "Official area code E08000026 (ONS GSS code)" in text_of(
+        client.get(coventry.get_absolute_url())
+    )
+
+
 def test_place_lists_programmes_open_there_through_the_hierarchy(client) -> None:
     geography = make_geography()
     make_programme(name="Coventry Grants", places=[geography["coventry"]])

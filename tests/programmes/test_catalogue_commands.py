@@ -332,6 +332,28 @@ def test_export_catalogue_check_reports_differences_without_writing(good) -> Non
 
 PROGRAMME = FILES["programmes/co-investment-fund.yaml"]
 BROKEN = {
+    "malformed area code": (
+        {
+            "places.yaml": FILES["places.yaml"].replace(
+                '  name: "West Midlands"\n', '  name: "West Midlands"\n  code: "E1200005"\n'
+            )
+        },
+        "places.yaml",
+        "entry 'west-midlands', field 'code': 'E1200005' is not an ONS area code (a letter "
+        "and eight digits, like E08000026)",
+    ),
+    "area code given twice": (
+        {
+            "places.yaml": FILES["places.yaml"]
+            .replace(
+                '  name: "United Kingdom"\n', '  name: "United Kingdom"\n  code: "E12000005"\n'
+            )
+            .replace('  name: "West Midlands"\n', '  name: "West Midlands"\n  code: "E12000005"\n')
+        },
+        "places.yaml",
+        "entry 'west-midlands', field 'code': 'E12000005' is already given to the place "
+        "'united-kingdom'",
+    ),
     "min above max": (
         {
             "programmes/co-investment-fund.yaml": PROGRAMME.replace(
