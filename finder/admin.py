@@ -12,8 +12,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.db import models
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.db.models import Case, Count, QuerySet, When
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -32,10 +32,13 @@ from finder.forms import (
 from finder.models import Enquiry, Referral
 from finder.search import Result, run_search
 from programmes.eligibility import Outcome
+from programmes.models import Programme
 
 # The admin shows this many matches of each kind; a profile that says little can match
 # much of the catalogue, and the adviser narrows it by filling in more of the profile.
 MATCH_LIMIT = 50
+
+MONEY_HINT = f"In pounds, {MONEY_FORMATS}."
 
 OUTCOME_LABELS = {
     Outcome.MET: "Met",
@@ -58,7 +61,11 @@ def programme_matches(enquiry: Enquiry) -> tuple[list[Result], list[Result]]:
     return search.results, search.near_misses
 
 
-def _render_matches(title: str, matches: list[Result]) -> SafeString:
+def _render_matches(
+    title: str, matches: list[Result], enquiry: Enquiry, referred: dict[int, Referral]
+) -> SafeString:
+    """One list of matches, each marked when the client is already referred to it
+    (linking to the referral) or else with a link to refer them."""
     more = ""
     if len(matches) > MATCH_LIMIT:
         matches = matches[:MATCH_LIMIT]
@@ -72,7 +79,7 @@ def _render_matches(title: str, matches: list[Result]) -> SafeString:
     items = format_html_join(
         "",
         '<li class="finder-match" data-programme="{}"><a href="{}">{}</a> — '
-        "<strong>{}</strong> ({})<ul>{}</ul>{}</li>",
+        "<strong>{}</strong> ({}) {}<ul>{}</ul>{}</li>",
         (
             (
                 result.programme.slug,
@@ -80,6 +87,7 @@ def _render_matches(title: str, matches: list[Result]) -> SafeString:
                 result.programme.name,
                 result.match.level.label,
                 result.status.label.lower(),
+                _referral_link(enquiry, result, referred.get(result.pk)),
                 format_html_join(
                     "",
                     '<li data-outcome="{}"><strong>{}:</strong> {}</li>',
@@ -104,21 +112,102 @@ def _render_matches(title: str, matches: list[Result]) -> SafeString:
     )
 
 
+def _referral_link(enquiry: Enquiry, result: Result, referral: Referral | None) -> SafeString:
+    if referral is not None:
+        return format_html(
+            '<a class="finder-referred" href="{}">Referred: {}</a>',
+            reverse("admin:finder_referral_change", args=[referral.pk]),
+            referral.get_status_display().lower(),
+        )
+    add = reverse("admin:finder_referral_add")
+    return format_html(
+        '<a class="finder-refer" href="{}?enquiry={}&amp;programme={}">Refer'
+        '<span class="visually-hidden"> {} to {}</span></a>',
+        add,
+        enquiry.pk,
+        result.pk,
+        enquiry.business_name,
+        result.programme.name,
+    )
+
+
+class ProgrammeChoiceField(forms.ModelChoiceField):
+    """The programme picker: open programmes first, and a programme that is not open on
+    the day says so beside its name ("UpScaler — closed"), so an adviser does not refer
+    a client to a programme that cannot take them."""
+
+    def __init__(self, **kwargs) -> None:
+        today = timezone.localdate()
+        open_first = Case(When(status_today=Programme.Status.OPEN, then=0), default=1)
+        queryset = (
+            Programme.objects.with_effective_status(today)
+            .order_by(open_first, "name")
+            .only("pk", "name", "status", "closes_on")
+        )
+        self.today = today
+        super().__init__(queryset=queryset, **kwargs)
+
+    def label_from_instance(self, obj: Programme) -> str:
+        status = obj.effective_status(self.today)
+        if status == Programme.Status.OPEN:
+            return obj.name
+        return f"{obj.name} — {status.label.lower()}"
+
+
+class ReferralForm(forms.ModelForm):
+    """A referral, its follow-up and what it achieved; the amount secured read as the
+    finder reads money ("£250k")."""
+
+    programme = ProgrammeChoiceField(label="Programme")
+    amount_secured = MoneyField(
+        label="Amount secured (£)",
+        noun="the amount secured",
+        maximum=MAX_POUNDS,
+        help_text=f"{MONEY_HINT} Once accepted or completed.",
+    )
+    jobs_expected = WholeNumberField(
+        label="Jobs expected",
+        noun="the jobs expected",
+        maximum=MAX_EMPLOYEES,
+        help_text="Once accepted or completed.",
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "programme",
+            "status",
+            "referred_on",
+            "outcome_on",
+            "adviser",
+            "follow_up_on",
+            "amount_secured",
+            "jobs_expected",
+            "notes",
+        ]
+
+
+REFERRAL_FIELDS = ReferralForm.Meta.fields
+
+
 class ReferralInline(admin.TabularInline):
     model = Referral
+    form = ReferralForm
     extra = 1
-    fields = ["programme", "status", "referred_on", "outcome_on", "notes"]
-    autocomplete_fields = ["programme"]
+    fields = REFERRAL_FIELDS
     formfield_overrides = {
         # A short box keeps the row on one line; the notes can still run long.
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
     }
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Referral]:
-        return super().get_queryset(request).select_related("programme")
+        return super().get_queryset(request).select_related("programme", "adviser")
 
-
-MONEY_HINT = f"In pounds, {MONEY_FORMATS}."
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A new referral is followed up by whoever records it, unless they say otherwise.
+        formset.form.base_fields["adviser"].initial = request.user.pk
+        return formset
 
 
 class EnquiryForm(forms.ModelForm):
@@ -175,6 +264,8 @@ class EnquiryForm(forms.ModelForm):
 @admin.register(Enquiry)
 class EnquiryAdmin(SimpleHistoryAdmin):
     form = EnquiryForm
+    # An enquiry has no public page: "View on site" would only reload the admin.
+    view_on_site = False
     list_display = [
         "business_name",
         "contact_name",
@@ -267,42 +358,86 @@ class EnquiryAdmin(SimpleHistoryAdmin):
         if obj.pk is None:
             return "Shown once the enquiry is saved."
         matches, near_misses = programme_matches(obj)
+        referred = {referral.programme_id: referral for referral in obj.referrals.all()}
         return format_html(
             "{}{}",
-            _render_matches("Eligible or possible", matches),
-            _render_matches("Near misses: one criterion not met", near_misses),
+            _render_matches("Eligible or possible", matches, obj, referred),
+            _render_matches("Near misses: one criterion not met", near_misses, obj, referred),
         )
+
+
+class FollowUpFilter(admin.SimpleListFilter):
+    """Referrals still to follow up, and those due."""
+
+    title = "follow-up"
+    parameter_name = "follow_up"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open (not declined or completed)"), ("due", "Due by today")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.open()
+        if self.value() == "due":
+            return queryset.due_by(timezone.localdate())
+        return queryset
 
 
 @admin.register(Referral)
 class ReferralAdmin(SimpleHistoryAdmin):
+    form = ReferralForm
+    view_on_site = False
     list_display = [
-        "enquiry_business",
         "programme",
+        "enquiry_business",
         "status",
         "referred_on",
         "outcome_on",
+        "follow_up_on",
+        "adviser",
         "updated_at",
     ]
-    list_select_related = ["enquiry", "programme"]
-    list_filter = ["status", ("programme", admin.RelatedOnlyFieldListFilter), "referred_on"]
+    list_display_links = ["programme"]
+    list_select_related = ["enquiry", "programme", "adviser"]
+    list_filter = [
+        FollowUpFilter,
+        "status",
+        ("adviser", admin.RelatedOnlyFieldListFilter),
+        ("programme", admin.RelatedOnlyFieldListFilter),
+        "referred_on",
+    ]
     search_fields = ["enquiry__business_name", "programme__name", "notes"]
-    autocomplete_fields = ["enquiry", "programme"]
+    autocomplete_fields = ["enquiry"]
     readonly_fields = ["created_at", "updated_at", "created_by"]
     fields = [
         "enquiry",
         "programme",
         "status",
         ("referred_on", "outcome_on"),
+        ("adviser", "follow_up_on"),
+        ("amount_secured", "jobs_expected"),
         "notes",
         ("created_at", "updated_at"),
         "created_by",
     ]
 
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        # "Refer" beside a match opens this form with the enquiry and programme chosen.
+        return {"adviser": request.user.pk, **super().get_changeform_initial_data(request)}
+
     def save_model(self, request: HttpRequest, obj: Referral, form, change: bool) -> None:
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def response_add(self, request: HttpRequest, obj: Referral, post_url_continue=None):
+        # Made from an enquiry's list of matches: back to that enquiry.
+        if "_addanother" not in request.POST and "_continue" not in request.POST:
+            self.message_user(request, f"{obj.enquiry} is referred to {obj.programme}.")
+            return HttpResponseRedirect(
+                reverse("admin:finder_enquiry_change", args=[obj.enquiry_id])
+            )
+        return super().response_add(request, obj, post_url_continue)
 
     @admin.display(description="business", ordering="enquiry__business_name")
     def enquiry_business(self, obj: Referral) -> str:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -114,7 +116,7 @@ class Enquiry(models.Model):
         verbose_name_plural = "enquiries"
 
     def __str__(self) -> str:
-        return f"Enquiry {self.pk}" if self.pk else "New enquiry"
+        return self.business_name or "New enquiry"
 
     def get_absolute_url(self) -> str:
         # Enquiries have no public page: their only address is in the admin.
@@ -151,6 +153,46 @@ class Enquiry(models.Model):
         )
 
 
+class ReferralQuerySet(models.QuerySet):
+    def open(self) -> ReferralQuerySet:
+        """Referrals still to be followed: neither declined nor completed."""
+        return self.exclude(status__in=Referral.CLOSED)
+
+    def followed_by(self, user) -> ReferralQuerySet:
+        """The referrals ``user`` is responsible for following up."""
+        return self.filter(adviser=user)
+
+    def due_by(self, day: datetime.date) -> ReferralQuerySet:
+        """Open referrals whose follow-up date has come by ``day`` (overdue included)."""
+        return self.open().filter(follow_up_on__lte=day)
+
+    def outcomes(self) -> ReferralOutcomes:
+        """What these referrals came to, in one grouped query: how many at each status,
+        the money secured and the jobs expected, in all."""
+        rows = (
+            self.order_by()
+            .values("status")
+            .annotate(count=Count("pk"), secured=Sum("amount_secured"), jobs=Sum("jobs_expected"))
+        )
+        counts, secured, jobs = {}, 0, 0
+        for row in rows:
+            counts[row["status"]] = row["count"]
+            secured += row["secured"] or 0
+            jobs += row["jobs"] or 0
+        return ReferralOutcomes(counts=counts, secured=secured, jobs=jobs)
+
+
+@dataclass(frozen=True)
+class ReferralOutcomes:
+    counts: dict[str, int]
+    secured: int
+    jobs: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
 class Referral(models.Model):
     """A programme an adviser suggested to, or referred, a client, and what came of it."""
 
@@ -161,6 +203,11 @@ class Referral(models.Model):
         DECLINED = "declined", "Declined"
         COMPLETED = "completed", "Completed"
 
+    #: Statuses after which there is nothing left to follow up.
+    CLOSED = (Status.DECLINED, Status.COMPLETED)
+    #: Statuses at which a referral can have achieved something.
+    ACHIEVING = (Status.ACCEPTED, Status.COMPLETED)
+
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="referrals")
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="referrals")
     status = models.CharField(max_length=20, choices=Status, default=Status.SUGGESTED)
@@ -169,6 +216,32 @@ class Referral(models.Model):
         null=True, blank=True, help_text="When the programme accepted, declined or finished."
     )
     notes = models.TextField(blank=True)
+    # Following it up.
+    adviser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="referrals_followed",
+        null=True,
+        blank=True,
+        verbose_name="adviser responsible",
+        help_text="Who follows this referral up. Left blank, the adviser who records it.",
+    )
+    follow_up_on = models.DateField(
+        "follow up on", null=True, blank=True, help_text="When to next check how it is going."
+    )
+    # What it achieved.
+    amount_secured = models.PositiveBigIntegerField(
+        "amount secured (£)",
+        null=True,
+        blank=True,
+        help_text="Money the client secured through the programme, when it offers money.",
+    )
+    jobs_expected = models.PositiveIntegerField(
+        "jobs expected",
+        null=True,
+        blank=True,
+        help_text="Jobs the client expects to create through it.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -181,6 +254,7 @@ class Referral(models.Model):
         editable=False,
     )
 
+    objects = ReferralQuerySet.as_manager()
     history = HistoricalRecords(cascade_delete_history=True)
 
     class Meta:
@@ -202,14 +276,29 @@ class Referral(models.Model):
 
     def clean(self) -> None:
         """An outcome cannot be dated in the future, and a completed referral needs the
-        date it was completed."""
+        date it was completed. What a referral achieved (money secured, jobs expected)
+        is recorded only once the programme has taken the client on: accepted or
+        completed."""
         errors = {}
         if self.outcome_on and self.outcome_on > timezone.localdate():
             errors["outcome_on"] = "The outcome date cannot be in the future."
         elif self.status == self.Status.COMPLETED and not self.outcome_on:
             errors["outcome_on"] = "Give the date the referral was completed."
+        if self.status not in self.ACHIEVING:
+            for name in ("amount_secured", "jobs_expected"):
+                if getattr(self, name) is not None:
+                    label = self._meta.get_field(name).verbose_name.removesuffix(" (£)")
+                    errors[name] = (
+                        f"Record the {label} once the programme has accepted the client: "
+                        "set the status to accepted or completed, or leave this blank."
+                    )
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def is_open(self) -> bool:
+        """Still to be followed: not declined, not completed."""
+        return self.status not in self.CLOSED
 
 
 class CatalogueVersion(models.Model):

@@ -45,7 +45,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     ADVISERS: [
         *((app, model, ("view",)) for app, model in CATALOGUE_MODELS),
         CATALOGUE_LOAD,
-        *((app, model, ("view", "add", "change")) for app, model in ADVICE_MODELS),
+        ("finder", "enquiry", ("view", "add", "change")),
+        # A referral made by mistake can be removed; enquiries go only by retention.
+        ("finder", "referral", ("view", "add", "change", "delete")),
     ],
     CONTENT_EDITORS: [
         *((app, model, ("view", "add", "change", "delete")) for app, model in CATALOGUE_MODELS),

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
@@ -283,18 +284,24 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
     @admin.display(description="referrals to this programme")
     def referrals_made(self, obj: Programme) -> str:
         # One grouped query, whatever the number of referrals.
-        counts = dict(obj.referrals.order_by().values_list("status").annotate(count=Count("pk")))
-        url = reverse("admin:finder_referral_changelist") + f"?programme__id__exact={obj.pk}"
-        if not counts:
+        outcomes = obj.referrals.outcomes()
+        if not outcomes.total:
             return "None recorded."
+        url = reverse("admin:finder_referral_changelist") + f"?programme__id__exact={obj.pk}"
         status_labels = obj.referrals.model.Status
+        achieved = []
+        if outcomes.secured:
+            achieved.append(f"£{outcomes.secured:,} secured")
+        if outcomes.jobs:
+            achieved.append(f"{outcomes.jobs:,} job{pluralize(outcomes.jobs)} expected")
         return format_html(
-            '{} — <a href="{}">see them</a>',
+            '{}{} — <a href="{}">see them</a>',
             ", ".join(
-                f"{counts[status]} {label.lower()}"
+                f"{outcomes.counts[status]} {label.lower()}"
                 for status, label in status_labels.choices
-                if status in counts
+                if status in outcomes.counts
             ),
+            f"; {' and '.join(achieved)}" if achieved else "",
             url,
         )
 
