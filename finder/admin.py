@@ -269,7 +269,7 @@ class EnquiryAdmin(SimpleHistoryAdmin):
     list_display = [
         "business_name",
         "contact_name",
-        "location",
+        "where",
         "sector",
         "referral_count",
         "created_at",
@@ -348,6 +348,10 @@ class EnquiryAdmin(SimpleHistoryAdmin):
         for removed in formset.deleted_objects:
             removed.delete()
         formset.save_m2m()
+
+    @admin.display(description="where", ordering="location__name")
+    def where(self, obj: Enquiry) -> str:
+        return obj.location.name if obj.location else obj.postcode or "-"
 
     @admin.display(description="referrals", ordering="_referral_count")
     def referral_count(self, obj: Enquiry) -> int:
