@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Case, Count, QuerySet, When
-from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
-from finder import vocabulary
+from finder import summary, vocabulary
 from finder.forms import (
     MAX_EMPLOYEES,
     MAX_POUNDS,
@@ -30,7 +33,7 @@ from finder.forms import (
     WholeNumberField,
 )
 from finder.models import Enquiry, Referral
-from finder.search import Result, run_search
+from finder.search import Result, Search, run_search
 from programmes.eligibility import Outcome
 from programmes.models import Programme
 
@@ -47,17 +50,22 @@ OUTCOME_LABELS = {
 }
 
 
-def programme_matches(enquiry: Enquiry) -> tuple[list[Result], list[Result]]:
-    """The public finder's results for the enquiry's business — the same search, so the
-    same programmes in the same order with the same reasons: (eligible or possible,
-    near misses), each at most MATCH_LIMIT + 1 long so the caller can tell there are
-    more."""
-    search = run_search(
+def enquiry_search(enquiry: Enquiry) -> Search:
+    """The public finder's search for the enquiry's business — the same search, so the
+    same programmes in the same order with the same reasons and the same front doors —
+    with at most MATCH_LIMIT + 1 results and near misses, so the caller can tell there
+    are more. The enquiry page and the client summary both show it."""
+    return run_search(
         enquiry.to_profile(),
         today=timezone.localdate(),
         page_size=MATCH_LIMIT + 1,
         near_misses_shown=MATCH_LIMIT + 1,
     )
+
+
+def programme_matches(enquiry: Enquiry) -> tuple[list[Result], list[Result]]:
+    """``enquiry_search``'s (eligible or possible, near misses)."""
+    search = enquiry_search(enquiry)
     return search.results, search.near_misses
 
 
@@ -368,6 +376,39 @@ class EnquiryAdmin(SimpleHistoryAdmin):
             _render_matches("Eligible or possible", matches, obj, referred),
             _render_matches("Near misses: one criterion not met", near_misses, obj, referred),
         )
+
+    def get_urls(self) -> list[URLPattern]:
+        # Before the admin's own: its "<path:object_id>/" would take "1/summary/".
+        view = self.admin_site.admin_view(self.client_summary_view)
+        name = f"{self.opts.app_label}_{self.opts.model_name}_summary"
+        return [
+            path("<path:object_id>/summary/", view, name=name),
+            path("<path:object_id>/summary.csv", view, {"as_csv": True}, name=f"{name}_csv"),
+            *super().get_urls(),
+        ]
+
+    def client_summary_view(
+        self, request: HttpRequest, object_id: str, as_csv: bool = False
+    ) -> HttpResponse:
+        """The enquiry as a summary to give the client, to print or download as CSV
+        (finder.summary). Only for those who may view the enquiry itself: advisers, never
+        content editors."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        enquiry = self.get_object(request, unquote(object_id))
+        if enquiry is None:
+            raise Http404("No enquiry has that number.")
+        report = summary.client_summary(request, enquiry, enquiry_search(enquiry), MATCH_LIMIT)
+        if as_csv:
+            return summary.csv_response(report)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": enquiry,
+            "title": f"Client summary: {enquiry.business_name}",
+            "summary": report,
+        }
+        return TemplateResponse(request, "admin/finder/enquiry/client_summary.html", context)
 
 
 class FollowUpFilter(admin.SimpleListFilter):

@@ -1,13 +1,18 @@
 """``{% result_cards results front_doors %}``: the finder's result cards, rendered with
 Jinja2 (templates/jinja2/finder/_result_cards.html). The cards are most of a results page,
 and Jinja2 renders them several times faster than the Django template language (README,
-"Performance")."""
+"Performance").
+
+``{% next_step result front_doors %}``: a card's next step on its own, worded by the same
+Jinja2 macro (templates/jinja2/finder/_next_step.html), for pages outside the finder such
+as the advisers' client summary."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from django import template
+from django.template import engines
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -24,3 +29,14 @@ def result_cards(results: Sequence[Result], front_doors: Sequence[Term] = ()) ->
     context = {"results": results, "front_doors": front_doors}
     # Jinja2 escapes what the cards print (Django's backend turns autoescape on).
     return mark_safe(render_to_string("finder/_result_cards.html", context, using="jinja2"))
+
+
+@register.simple_tag
+def next_step(result: Result, front_doors: Sequence[Term] = (), base: str = "") -> SafeString:
+    """What the business should do next about ``result``, as its card says it: the
+    programme's own way in, else ask the front doors, else the local council; empty for a
+    closed or proposed programme. ``base`` ("https://host") makes the links absolute, for
+    a page read on paper."""
+    macros = engines["jinja2"].env.get_template("finder/_next_step.html").module
+    # The macro escapes what it prints, as the cards do.
+    return mark_safe(str(macros.next_step(result, front_doors, base)))
