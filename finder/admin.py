@@ -112,7 +112,7 @@ def _render_matches(
         ),
     )
     return format_html(
-        '<h4>{} ({})</h4><ol style="margin-left:0;padding-left:1.5em">{}</ol>{}',
+        '<h4>{} ({})</h4><ol class="finder-matches">{}</ol>{}',
         title,
         len(matches),
         items,
@@ -198,13 +198,13 @@ class ReferralForm(forms.ModelForm):
 REFERRAL_FIELDS = ReferralForm.Meta.fields
 
 
-class ReferralInline(admin.TabularInline):
+class ReferralInline(admin.StackedInline):
     model = Referral
     form = ReferralForm
     extra = 1
     fields = REFERRAL_FIELDS
     formfield_overrides = {
-        # A short box keeps the row on one line; the notes can still run long.
+        # A short box keeps each referral compact; the notes can still run long.
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
     }
 
@@ -293,7 +293,6 @@ class EnquiryAdmin(SimpleHistoryAdmin):
     ]
     search_fields = ["business_name", "contact_name", "email", "phone", "notes"]
     date_hierarchy = "created_at"
-    autocomplete_fields = ["location", "sector"]
     readonly_fields = ["matching_programmes", "created_at", "updated_at", "created_by"]
     inlines = [ReferralInline]
     fieldsets = [
@@ -452,7 +451,6 @@ class ReferralAdmin(SimpleHistoryAdmin):
         "referred_on",
     ]
     search_fields = ["enquiry__business_name", "programme__name", "notes"]
-    autocomplete_fields = ["enquiry"]
     readonly_fields = ["created_at", "updated_at", "created_by"]
     fields = [
         "enquiry",

@@ -90,7 +90,7 @@ class StageAdmin(VocabularyAdmin):
     pass
 
 
-class ProgrammeSourceInline(admin.TabularInline):
+class ProgrammeSourceInline(admin.StackedInline):
     model = ProgrammeSource
     form = CatalogueForm
     extra = 0
@@ -98,7 +98,7 @@ class ProgrammeSourceInline(admin.TabularInline):
     verbose_name_plural = "sources (which document each fact came from)"
 
 
-class OutcomeInline(admin.TabularInline):
+class OutcomeInline(admin.StackedInline):
     model = Outcome
     form = CatalogueForm
     extra = 0
@@ -106,7 +106,7 @@ class OutcomeInline(admin.TabularInline):
     verbose_name_plural = "outcomes reported"
 
 
-class ProgrammeRelationInline(admin.TabularInline):
+class ProgrammeRelationInline(admin.StackedInline):
     model = ProgrammeRelation
     fk_name = "programme"
     extra = 0
@@ -164,15 +164,9 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
         "delivery_partners__name",
     ]
     prepopulated_fields = {"slug": ("name",)}
-    autocomplete_fields = ["providers", "delivery_partners"]
-    filter_horizontal = [
-        "support_types",
-        "front_door_for",
-        "places",
-        "sectors",
-        "stages",
-        "clusters",
-    ]
+    # Every many-to-many link is a list of labelled checkboxes (formfield_for_manytomany):
+    # the admin's two-box filter and its autocomplete fail WCAG checks (unnamed
+    # controls, ARIA misuse) that a plain checkbox list passes.
     readonly_fields = [
         "eligibility_in_plain_english",
         "successors_and_related",
@@ -247,6 +241,10 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
         ),
     ]
 
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def get_fieldsets(self, request: HttpRequest, obj: Programme | None = None) -> list:
         fieldsets = list(super().get_fieldsets(request, obj))
         # Referrals belong to enquiries, which hold personal data: only staff who may see
@@ -277,7 +275,7 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
         if obj.pk is None:
             return "Shown once the programme is saved."
         return format_html(
-            '<ul class="eligibility-checklist" style="margin-left:0;padding-left:1em">{}</ul>',
+            '<ul class="eligibility-checklist admin-plain-list">{}</ul>',
             format_html_join("", "<li>{}</li>", ((line,) for line in eligibility_lines(obj))),
         )
 
@@ -313,7 +311,7 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
         if not links:
             return "None recorded."
         return format_html(
-            '<ul style="margin-left:0;padding-left:1em">{}</ul>',
+            '<ul class="admin-plain-list">{}</ul>',
             format_html_join(
                 "",
                 '<li>{}: <a href="{}">{}</a> ({})</li>',
