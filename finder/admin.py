@@ -368,10 +368,13 @@ class EnquiryAdmin(SimpleHistoryAdmin):
     def matching_programmes(self, obj: Enquiry) -> str:
         if obj.pk is None:
             return "Shown once the enquiry is saved."
-        matches, near_misses = programme_matches(obj)
+        search = enquiry_search(obj)
+        matches, near_misses = search.results, search.near_misses
         referred = {referral.programme_id: referral for referral in obj.referrals.all()}
+        found = search.profile.postcode_found
         return format_html(
-            "{}{}",
+            "{}{}{}",
+            format_html('<p class="finder-postcode">{}</p>', found) if found else "",
             _render_matches("Eligible or possible", matches, obj, referred),
             _render_matches("Near misses: one criterion not met", near_misses, obj, referred),
         )

@@ -170,3 +170,34 @@ def test_the_finder_page_loads_the_type_ahead_from_our_own_static_files(client, 
     assert '<script src="/static/js/accessible-autocomplete.min.js" defer></script>' in html
     assert '<script type="module" src="/static/js/place-search.js"></script>' in html
     assert 'href="/static/css/accessible-autocomplete.min.css"' in html
+
+
+@pytest.mark.parametrize("postcode", ["CV7", "CV1 2AB", "LS1 4AP"])
+def test_an_enquiry_by_postcode_shows_what_the_finder_shows(
+    client, real_catalogue, django_user_model, postcode: str
+) -> None:
+    """The advisers' enquiry, given the client's postcode, runs the finder's own search:
+    the same programmes in the same order, with the same reasons."""
+    from finder.admin import programme_matches
+    from finder.models import Enquiry
+    from tests.finder.advice_data import adviser_user, change_url
+
+    enquiry = Enquiry.objects.create(business_name="Soho Foundry Ltd", postcode=postcode)
+    enquiry.employees = 40
+    enquiry.save()
+    results, near_misses = programme_matches(enquiry)
+    public = client.get(API, {"postcode": postcode, "employees": "40"}).json()
+    # The API pages its answer (20 results, the 10 closest near misses); the enquiry
+    # lists up to 50 of each: the API's are its first.
+    for shown, listed in ((results, public["results"]), (near_misses, public["near_misses"])):
+        assert listed
+        assert [
+            (r.programme.slug, [(x.criterion, x.outcome.value, x.text) for x in r.match.reasons])
+            for r in shown[: len(listed)]
+        ] == [
+            (item["slug"], [(x["criterion"], x["outcome"], x["text"]) for x in item["reasons"]])
+            for item in listed
+        ]
+    client.force_login(adviser_user(django_user_model))
+    page = client.get(change_url(enquiry)).content.decode()
+    assert f'<p class="finder-postcode">{public["postcode"]["found"]}</p>' in page
