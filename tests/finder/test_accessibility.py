@@ -89,22 +89,25 @@ VIEWPORTS = {"desktop": (1280, 1024), "phone": (375, 812)}
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-@pytest.mark.parametrize(("kind", "path"), PAGES, ids=[page[0] for page in PAGES])
-def test_page_has_no_wcag_violations(
-    browser, live_server, live_catalogue, axe, kind, path, viewport
-):
+def test_pages_have_no_wcag_violations(browser, live_server, live_catalogue, axe, viewport):
+    """Every kind of page, in one test per viewport so the catalogue is loaded once for
+    all of them; the failure names each page with its violations."""
     browser.set_window_size(*VIEWPORTS[viewport])
-    browser.get(live_server.url + path)
-    # Check a real page was reached, not an error page standing in for it.
-    assert browser.find_element(By.TAG_NAME, "h1").text
-    if kind != "page not found":
-        assert "Page not found" not in browser.title
+    failures = {}
+    for kind, path in PAGES:
+        browser.get(live_server.url + path)
+        # Check a real page was reached, not an error page standing in for it.
+        assert browser.find_element(By.TAG_NAME, "h1").text, path
+        if kind != "page not found":
+            assert "Page not found" not in browser.title, path
 
-    violations = run_axe(browser, axe)
+        violations = run_axe(browser, axe)
 
-    record("axe-core: page views checked (pages x viewports)", 1)
-    record("axe-core: violations found", sum(len(rule["nodes"]) for rule in violations))
-    assert violations == [], f"{kind} ({path}, {viewport}):\n{readable(violations)}"
+        record("axe-core: page views checked (pages x viewports)", 1)
+        record("axe-core: violations found", sum(len(rule["nodes"]) for rule in violations))
+        if violations:
+            failures[f"{kind} ({path}, {viewport})"] = readable(violations)
+    assert failures == {}, "\n".join(f"{page}:\n{found}" for page, found in failures.items())
 
 
 def test_axe_finds_a_violation_on_a_broken_page(browser, live_server, live_catalogue, axe):
