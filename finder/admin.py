@@ -63,12 +63,6 @@ def enquiry_search(enquiry: Enquiry) -> Search:
     )
 
 
-def programme_matches(enquiry: Enquiry) -> tuple[list[Result], list[Result]]:
-    """``enquiry_search``'s (eligible or possible, near misses)."""
-    search = enquiry_search(enquiry)
-    return search.results, search.near_misses
-
-
 def _render_matches(
     title: str, matches: list[Result], enquiry: Enquiry, referred: dict[int, Referral]
 ) -> SafeString:
@@ -195,14 +189,11 @@ class ReferralForm(forms.ModelForm):
         ]
 
 
-REFERRAL_FIELDS = ReferralForm.Meta.fields
-
-
 class ReferralInline(admin.StackedInline):
     model = Referral
     form = ReferralForm
     extra = 1
-    fields = REFERRAL_FIELDS
+    fields = ReferralForm.Meta.fields
     formfield_overrides = {
         # A short box keeps each referral compact; the notes can still run long.
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},

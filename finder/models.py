@@ -295,11 +295,6 @@ class Referral(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    @property
-    def is_open(self) -> bool:
-        """Still to be followed: not declined, not completed."""
-        return self.status not in self.CLOSED
-
 
 class CatalogueVersion(models.Model):
     """The catalogue's version: one row, whose number changes (to a new random number)

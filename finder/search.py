@@ -33,6 +33,13 @@ class Result:
     status: Programme.Status
     confirmed: bool = True
 
+    @property
+    def unconfirmed(self) -> bool:
+        """Said to be open or opening soon, on evidence too old to confirm it: shown as
+        "Status not confirmed", with whom to check (the card, the client summary)."""
+        upcoming = (Programme.Status.OPEN, Programme.Status.OPENING_SOON)
+        return self.status in upcoming and not self.confirmed
+
 
 @dataclass
 class Search:

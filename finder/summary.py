@@ -34,7 +34,6 @@ from finder.models import Enquiry, Referral
 from finder.search import Result, Search
 from finder.templatetags.finder_cards import next_step
 from programmes.eligibility import Term
-from programmes.models import Programme
 
 NOT_GIVEN = "Not given"
 
@@ -54,8 +53,7 @@ class Recommendation:
         """Its status on the day; an open programme whose status rests on old evidence
         says so, as its card does (templates/jinja2/finder/_result_cards.html)."""
         label = self.result.status.label
-        upcoming = (Programme.Status.OPEN, Programme.Status.OPENING_SOON)
-        if self.result.status in upcoming and not self.result.confirmed:
+        if self.result.unconfirmed:
             return f"{label} (not confirmed: check with the provider that it still runs)"
         return label
 

@@ -110,9 +110,24 @@ class Vocabulary:
         return {
             "location": slug,
             "location_name": self.labels["location"].get(slug),
-            "location_within": self.containing(slug),
-            "location_inside": self.inside(slug),
-            "location_overlapping": self.overlapping(slug),
+            **self._area([slug]),
+        }
+
+    def _area(self, listed: Collection[str], nations: Collection[str] = ()) -> dict[str, object]:
+        """Where a business is, for matching, when it is in one of the places ``listed``
+        (not known which) or in one of ``nations`` outside every place listed there:
+        within the places containing all of them; the places inside any listed one
+        lie inside its area; those sharing part of any listed one overlap it. For one
+        place, that place's containment (``containing``, ``inside``, ``overlapping``)."""
+        within = frozenset.intersection(*(self.containing(place) for place in [*listed, *nations]))
+        inside = frozenset().union(*({place} | self.inside(place) for place in listed))
+        reached = frozenset().union(
+            *(self.containing(place) | self.overlapping(place) for place in listed)
+        )
+        return {
+            "location_within": within,
+            "location_inside": inside - within,
+            "location_overlapping": reached - within,
         }
 
     def postcode(self, postcode: postcodes.Postcode) -> dict[str, object]:
@@ -161,8 +176,6 @@ class Vocabulary:
         if len(listed) == 1 and not elsewhere:
             found = f"{postcode.text} is in {names[listed[0]]}."
             return {**self.location(listed[0]), **said, "postcode_found": found}
-        within = frozenset.intersection(*(self.containing(part) for part in parts))
-        reached = frozenset().union(*(self.containing(p) | self.overlapping(p) for p in listed))
         covers = (
             *(names[p] for p in listed),
             # "Wales" beside Shropshire; "other places in England" beside High Peak.
@@ -180,9 +193,7 @@ class Vocabulary:
         return {
             "location": postcode.text,
             "location_name": postcode.text,
-            "location_within": within,
-            "location_inside": frozenset().union(*({p} | self.inside(p) for p in listed)) - within,
-            "location_overlapping": reached - within,
+            **self._area(listed, elsewhere),
             "location_covers": covers if len(parts) > 1 else (),
             **said,
             "postcode_found": found,

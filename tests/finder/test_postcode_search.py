@@ -178,14 +178,15 @@ def test_an_enquiry_by_postcode_shows_what_the_finder_shows(
 ) -> None:
     """The advisers' enquiry, given the client's postcode, runs the finder's own search:
     the same programmes in the same order, with the same reasons."""
-    from finder.admin import programme_matches
+    from finder.admin import enquiry_search
     from finder.models import Enquiry
     from tests.finder.advice_data import adviser_user, change_url
 
     enquiry = Enquiry.objects.create(business_name="Soho Foundry Ltd", postcode=postcode)
     enquiry.employees = 40
     enquiry.save()
-    results, near_misses = programme_matches(enquiry)
+    search = enquiry_search(enquiry)
+    results, near_misses = search.results, search.near_misses
     public = client.get(API, {"postcode": postcode, "employees": "40"}).json()
     # The API pages its answer (20 results, the 10 closest near misses); the enquiry
     # lists up to 50 of each: the API's are its first.
