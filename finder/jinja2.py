@@ -21,6 +21,7 @@ from finder.templatetags.govuk_frontend import (
     govuk_button_classes,
     govuk_describedby,
     govuk_error_target,
+    govuk_select,
     govuk_widget,
 )
 from programmes.templatetags.catalogue_pages import status_tag_class
@@ -38,6 +39,7 @@ def environment(**options) -> Environment:
         status_tag_class=status_tag_class,
         slugify=slugify,
         govuk_widget=govuk_widget,
+        govuk_select=govuk_select,
         govuk_error_target=govuk_error_target,
         govuk_button_classes=govuk_button_classes,
         # The widget tests of crispy-forms' own template tags.

@@ -67,6 +67,22 @@ def govuk_widget(field: BoundField, base_class: str) -> SafeString:
     Classes already on the widget (a width such as `govuk-input--width-10`, or one set by a
     crispy `Field(css_class=...)`) are kept after the GOV.UK ones.
     """
+    return field.as_widget(attrs=_govuk_attrs(field, base_class))
+
+
+def govuk_select(field: BoundField, base_class: str) -> dict:
+    """What ``govuk_widget`` would render for a select, as the widget's own context
+    (``Widget.get_context``: its name, attributes and option groups), for the pack's
+    select template (templates/jinja2/govuk/fields/select.html), which writes the options
+    itself instead of through a template per option."""
+    widget = field.field.widget
+    attrs = field.build_widget_attrs(_govuk_attrs(field, base_class))
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    return widget.get_context(field.html_name, field.value(), attrs)["widget"]
+
+
+def _govuk_attrs(field: BoundField, base_class: str) -> dict[str, str]:
     classes = [base_class]
     if field.errors and base_class in _ERROR_MODIFIED:
         classes.append(f"{base_class}--error")
@@ -74,7 +90,7 @@ def govuk_widget(field: BoundField, base_class: str) -> SafeString:
     describedby = govuk_describedby(field)
     if describedby:
         attrs["aria-describedby"] = describedby
-    return field.as_widget(attrs=attrs)
+    return attrs
 
 
 @register.simple_tag

@@ -11,7 +11,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.conf import settings
+from django.forms.renderers import Jinja2
 from django.template import Context, Template
+
+from finder.templatetags.govuk_frontend import govuk_widget
 
 SECTORS = [("", "Choose a sector"), ("digital", "Digital"), ("health", "Health tech")]
 SUPPORT = [("grant", "Grant"), ("loan", "Loan"), ("mentoring", "Mentoring")]
@@ -124,6 +127,48 @@ def test_template_pack_select_uses_govuk_select(invalid_html: str) -> None:
     assert select.startswith("<select")
     assert 'class="govuk-select govuk-select--error"' in select
     assert 'aria-describedby="id_sector-error"' in select
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},  # nothing chosen: required, no error yet
+        {"area": "coventry"},  # one option of a group chosen
+        {"area": "atlantis"},  # an error: aria-invalid, the --error class, described by it
+    ],
+)
+@pytest.mark.parametrize("renderer", [None, Jinja2()])
+def test_template_pack_select_writes_what_djangos_select_widget_writes(data, renderer) -> None:
+    """The pack writes a select's options itself (templates/jinja2/govuk/fields/
+    select.html): the markup must be Django's own widget's, with the same attributes,
+    groups and choice, whitespace aside, under either form renderer."""
+
+    class AreaForm(forms.Form):
+        area = forms.ChoiceField(
+            label="Area",
+            help_text="Where you are.",
+            choices=[
+                ("", "Choose a place"),
+                ("Cities", [("coventry", "Coventry"), ("stoke", "Stoke & Trent")]),
+                ("Counties", [("warwickshire", "Warwickshire")]),
+            ],
+            widget=forms.Select(attrs={"class": "govuk-!-width-full"}),
+        )
+
+    form = AreaForm(data or None, renderer=renderer)
+    form.is_valid()
+    field = form["area"]
+    helper = FormHelper()
+    helper.form_tag = False
+    form.helper = helper
+    ours = re.search(r"<select.*?</select>", render_crispy(form), re.S).group(0)
+    djangos = govuk_widget(field, "govuk-select")
+
+    def squeezed(html: str) -> str:
+        return re.sub(r">\s+<", "><", html.strip())
+
+    assert squeezed(ours) == squeezed(djangos)
+    assert 'class="govuk-select' in ours and '<optgroup label="Cities">' in ours
 
 
 def test_template_pack_checkboxes_sit_in_a_fieldset_with_a_legend(invalid_html: str) -> None:
