@@ -43,6 +43,8 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 CACHE_ALIAS = "finder"
 VERSION_ROW = 1  # the one row of finder.models.CatalogueVersion
 CATALOGUE_APPS = ("programmes", "clusters")
+# Models of those apps that are not what the finder shows.
+NOT_CATALOGUE = {"programmes.CatalogueLoad"}
 # The response header saying whether an answer came from the cache (the benchmark and
 # anyone debugging read it).
 HEADER = "X-Finder-Cache"
@@ -216,12 +218,14 @@ def put(key: str, response: HttpResponse) -> HttpResponse:
 
 def _catalogue_senders() -> list[type]:
     """Every catalogue model and many-to-many link table, but not the history tables
-    (a change to the catalogue saves its history row too, and history is not shown)."""
+    (a change to the catalogue saves its history row too, and history is not shown) nor
+    the record of loads (``load_catalogue`` writes one even when nothing changed)."""
     senders = []
     for label in CATALOGUE_APPS:
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
-            if not model.__name__.startswith("Historical"):
-                senders.append(model)
+            if model.__name__.startswith("Historical") or model._meta.label in NOT_CATALOGUE:
+                continue
+            senders.append(model)
     return senders
 
 

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from clusters.models import Place
+from finder.cache import catalogue_version
 from programmes import catalogue
 from programmes.catalogue import store
 from programmes.models import CatalogueLoad, Programme
@@ -189,11 +190,14 @@ def test_load_catalogue_loads_everything_and_records_the_load(good, capsys) -> N
 def test_load_catalogue_twice_changes_nothing(good, capsys) -> None:
     run("load_catalogue", *good)
     before = store.dump_catalogue()
+    version = catalogue_version()
 
     out = run("load_catalogue", *good, capsys=capsys)
 
     assert "0 added, 0 changed, 0 removed, 12 unchanged" in out
     assert store.dump_catalogue() == before
+    # Nothing changed, so every worker keeps its index and its cached answers.
+    assert catalogue_version() == version
 
 
 @pytest.mark.django_db
@@ -202,10 +206,12 @@ def test_load_catalogue_reports_what_changed(good, capsys) -> None:
     run("load_catalogue", *good)
     path = fixtures / "programmes/old-fund.yaml"
     path.write_text(path.read_text().replace('"Old Fund"', '"The Old Fund"'))
+    version = catalogue_version()
 
     out = run("load_catalogue", *good, capsys=capsys)
 
     assert "changed 1 programme: old-fund" in out
+    assert catalogue_version() != version
     assert Programme.objects.get(slug="old-fund").name == "The Old Fund"
 
 
