@@ -307,13 +307,15 @@ class BusinessProfileForm(forms.Form):
         error_messages={"invalid_choice": "Near misses must be “all”, or left out"},
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, version: int | None = None, **kwargs) -> None:
+        """``version``: the catalogue version the request has already read, if it has
+        (the finder's views), to ask from the vocabularies kept for it."""
         super().__init__(*args, **kwargs)
         #: Where the postcode given is (``Vocabulary.postcode``), once the form is valid.
         self.located: dict[str, object] | None = None
-        # The choices come from the vocabularies each process keeps until the catalogue
-        # changes (finder/vocabulary.py).
-        words = vocabulary.current()
+        # The choices come from the vocabularies each process keeps while the catalogue
+        # stays as it is (finder/vocabulary.py).
+        self.words = words = vocabulary.current(version)
         self.fields["location"].choices = [("", "Choose a place"), *words.places]
         self.fields["sector"].choices = [("", "Choose a sector"), *words.sectors]
         self.fields["stage"].choices = words.stages
@@ -366,7 +368,7 @@ class BusinessProfileForm(forms.Form):
     def clean_postcode(self) -> postcodes.Postcode | None:
         """The postcode, found in the directory: where it is, is kept for ``profile``."""
         postcode = self.cleaned_data.get("postcode")
-        self.located = vocabulary.current().postcode(postcode) if postcode else None
+        self.located = self.words.postcode(postcode) if postcode else None
         return postcode
 
     def clean(self) -> dict:
@@ -394,7 +396,7 @@ class BusinessProfileForm(forms.Form):
     def profile(self) -> BusinessProfile:
         """The business the valid form describes."""
         data = self.cleaned_data
-        words = vocabulary.current()
+        words = self.words
         stage = data.get("stage") or None
         return BusinessProfile(
             **(self.located or words.location(data.get("location"))),

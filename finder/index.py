@@ -147,7 +147,7 @@ class CatalogueIndex:
     def front_doors_for(self, within: Collection[str]) -> tuple[Term, ...]:
         """Who a business lying wholly in the places ``within`` should ask first: the
         front doors of the nearest of them that has any (``Vocabulary.nearest``)."""
-        nearest = vocabulary.current().nearest(within, self.front_doors)
+        nearest = vocabulary.current(self.version).nearest(within, self.front_doors)
         doors = {door for slug in nearest for door in self.front_doors[slug]}
         return tuple(sorted(doors, key=lambda door: door.name))
 

@@ -18,16 +18,19 @@ from programmes.eligibility import BusinessProfile
 NOT_SEARCH = {"page"}
 
 
-def _form(request: HttpRequest) -> BusinessProfileForm:
+def _form(request: HttpRequest, version: int) -> BusinessProfileForm:
     """The profile form for this request, unbound when nothing was asked yet."""
     searched = any(key not in NOT_SEARCH for key in request.GET)
-    return BusinessProfileForm(request.GET if searched else None)
+    return BusinessProfileForm(request.GET if searched else None, version=version)
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The finder: the business profile form, and the programmes that match it."""
-    form = _form(request)
+    # The one query a search makes: the catalogue version, which the form's choices,
+    # the cached answer and the index are all kept by.
+    version = cache.catalogue_version()
+    form = _form(request, version)
     context = {"form": form, "search": None}
     if not form.is_bound:
         return render(request, "finder/home.html", context)
@@ -38,7 +41,6 @@ def home(request: HttpRequest) -> HttpResponse:
     # search ignores, and the cached page is the one this request would have rendered.
     request.GET = cache.canonical_query(request.GET, form.fields)
     today = timezone.localdate()
-    version = cache.catalogue_version()
     key = cache.html_key(request.GET, today, version)
     cached = cache.get(key)
     if cached is not None:
@@ -58,7 +60,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def api_match(request: HttpRequest) -> HttpResponse:
     """The same search as JSON: ``{"count", "results", "near_misses"}`` (PRODUCT.md §4)."""
-    form = BusinessProfileForm(request.GET)
+    version = cache.catalogue_version()
+    form = BusinessProfileForm(request.GET, version=version)
     if not form.is_valid():
         errors = {
             name: [str(message) for message in messages] for name, messages in form.errors.items()
@@ -66,7 +69,6 @@ def api_match(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"errors": errors}, status=400)
     page = cache.canonical_page(request.GET.get("page"))
     today = timezone.localdate()
-    version = cache.catalogue_version()
     key = cache.api_key(request, form.cleaned_data, page, today, version)
     cached = cache.get(key)
     if cached is not None:

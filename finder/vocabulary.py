@@ -1,38 +1,29 @@
 """The catalogue's vocabularies as the finder needs them on every request — the place,
 sector, stage and support-type choices of the form, and which places contain which —
-read from the database once per process and kept until the catalogue changes.
+read from the database once per process and kept while the catalogue stays as it is.
 
 They change only when content staff load the catalogue or edit it in the admin, yet the
-form reads all four lists and the place containment table on every search. Rules:
-
-* A change saved in this process (the admin, a command, a test) empties the cache at
-  once: any save or delete of a place, sector, stage or support type, and any change to
-  which places contain which.
-* Another process's change (``load_catalogue`` run from a shell, an edit made through a
-  different app server) is seen within ``MAX_AGE_SECONDS``: the cache is read again
-  after that long whatever happened. A place added elsewhere can therefore be refused
-  by the form for up to that long; nothing is ever matched against vanished data,
-  because a search uses the index of the catalogue (finder/index.py), which follows the
-  catalogue version kept in the database.
+form reads all four lists and the place containment table on every search. So they are
+kept with the catalogue version they were read at (``finder.cache.catalogue_version``,
+which any catalogue change, in any process, moves), as the index of the catalogue is:
+a request that finds the version moved reads them again. A place added or renamed,
+whichever process or app server saved it, is in the next search's form.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.exceptions import ValidationError
-from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from clusters import postcodes
 from clusters.models import Place, Sector
+from finder import cache
 from programmes.eligibility import Term, _and_list
 from programmes.models import Stage, SupportType
-
-MAX_AGE_SECONDS = 60.0
 
 # The first letters of the postcode directory's codes for the Channel Islands (L) and the
 # Isle of Man (M): Crown dependencies, not part of the UK.
@@ -56,6 +47,8 @@ Choices = tuple[tuple[str, str], ...]
 class Vocabulary:
     """One reading of the vocabularies. Immutable: requests share it."""
 
+    #: The catalogue version they were read at.
+    version: int
     places: tuple[tuple[str, Choices], ...]
     sectors: Choices
     stages: Choices
@@ -252,29 +245,31 @@ def _reach(slug: str, links: dict[str, frozenset[str]]) -> frozenset[str]:
 
 _lock = threading.Lock()
 _current: Vocabulary | None = None
-_read_at = 0.0
 
 
-def current() -> Vocabulary:
-    """The vocabularies, from the cache when it is fresh (see the module docstring)."""
-    global _current, _read_at
+def current(version: int | None = None) -> Vocabulary:
+    """The vocabularies of the catalogue at ``version`` (``cache.catalogue_version()``:
+    read now when not given), read from the database if this process holds none for it."""
+    global _current
+    if version is None:
+        version = cache.catalogue_version()
     vocabulary = _current
-    if vocabulary is not None and time.monotonic() - _read_at < MAX_AGE_SECONDS:
+    if vocabulary is not None and vocabulary.version == version:
         return vocabulary
     with _lock:
-        vocabulary = read()
-        _current, _read_at = vocabulary, time.monotonic()
-    return vocabulary
+        if _current is None or _current.version != version:
+            _current = read(version)
+        return _current
 
 
 def clear(**kwargs) -> None:
-    """Forget the cached vocabularies; the next request reads them again."""
+    """Forget the vocabularies; the next request reads them again."""
     global _current
     _current = None
 
 
-def read() -> Vocabulary:
-    """Read the vocabularies from the database: six queries."""
+def read(version: int) -> Vocabulary:
+    """Read the vocabularies from the database (six queries), as at ``version``."""
     places = Place.objects.order_by("name").values_list("kind", "slug", "name", "code")
     groups = []
     for kind, label in PLACE_GROUPS:
@@ -283,6 +278,7 @@ def read() -> Vocabulary:
             groups.append((label, options))
     stages = Stage.objects.order_by("position").values_list("slug", "name", "description")
     return Vocabulary(
+        version=version,
         places=tuple(groups),
         sectors=tuple(Sector.objects.order_by("name").values_list("slug", "name")),
         stages=tuple((slug, name) for slug, name, _ in stages),
@@ -312,10 +308,3 @@ def _edges(pairs) -> dict[str, frozenset[str]]:
     for start, end in pairs:
         edges.setdefault(start, set()).add(end)
     return {start: frozenset(ends) for start, ends in edges.items()}
-
-
-for _model in (Place, Sector, Stage, SupportType):
-    post_save.connect(clear, sender=_model, dispatch_uid=f"finder-vocabulary-save-{_model}")
-    post_delete.connect(clear, sender=_model, dispatch_uid=f"finder-vocabulary-delete-{_model}")
-m2m_changed.connect(clear, sender=Place.parents.through, dispatch_uid="finder-vocabulary-parents")
-m2m_changed.connect(clear, sender=Sector.broader.through, dispatch_uid="finder-vocabulary-broader")

@@ -121,40 +121,6 @@ def test_queries_and_cpu_are_each_searchs_own() -> None:
     assert all(time > 0 for times in spent.values() for time in times)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_no_query_counted_is_the_vocabularies_read_again(monkeypatch) -> None:
-    """The vocabularies are read again once they are MAX_AGE_SECONDS old: the count
-    reads them afresh first, so that an old reading does not run out mid-count."""
-    from django.core.signals import request_started
-
-    from finder import vocabulary
-
-    make_geography()
-    make_programme(places=["birmingham"])
-
-    class Clock:  # a second passes at the start of every request
-        now = 1000.0
-
-        def monotonic(self) -> float:
-            return self.now
-
-        def tick(self, **kwargs) -> None:
-            self.now += 1
-
-    clock = Clock()
-    monkeypatch.setattr(vocabulary, "time", clock)
-    vocabulary.current()
-    # Still fresh for the harness's first request, old for the next one.
-    clock.now += vocabulary.MAX_AGE_SECONDS - 2
-    request_started.connect(clock.tick)
-    try:
-        counts = run.count_queries(["location=birmingham", "location=coventry"])
-    finally:
-        request_started.disconnect(clock.tick)
-
-    assert counts.finder["location=birmingham"] == counts.finder["location=coventry"]
-
-
 def _figures(**changes) -> run.Figures:
     """Figures from a run at N = 100 and 10,000 that meets every target."""
     load = {"rps": 50.0, "p95_ms": 40.0, "hit_ratio": None}

@@ -1,12 +1,13 @@
 """finder.vocabulary: the form's choices and the place containment table, read once per
-process and read again when the catalogue changes here or after MAX_AGE_SECONDS."""
+process and read again when the catalogue version moves: at once for a change in this
+process, at the next request for a change made anywhere else."""
 
 from __future__ import annotations
 
 import pytest
 
 from clusters.models import Place
-from finder import vocabulary
+from finder import cache, vocabulary
 from tests.factories import make_geography, make_place, make_sector, make_stage, make_support_type
 
 pytestmark = pytest.mark.django_db
@@ -46,11 +47,15 @@ def test_vocabulary_containing_matches_the_database(geography) -> None:
         assert current.containing(slug) == Place.objects.containing(slug), slug
 
 
-def test_vocabulary_is_read_once_while_fresh(geography, django_assert_num_queries) -> None:
-    vocabulary.current()
+def test_vocabulary_is_read_once_per_catalogue_version(
+    geography, django_assert_num_queries
+) -> None:
+    first = vocabulary.current()
 
-    with django_assert_num_queries(0):
-        vocabulary.current()
+    with django_assert_num_queries(1):  # the version, and nothing else
+        assert vocabulary.current() is first
+    with django_assert_num_queries(0):  # a request that has read the version already
+        assert vocabulary.current(first.version) is first
 
 
 def test_vocabulary_is_read_again_after_a_change_in_this_process(geography) -> None:
@@ -74,14 +79,14 @@ def test_vocabulary_is_read_again_after_renaming_or_deleting(geography) -> None:
     assert "retail" not in dict(vocabulary.current().sectors)
 
 
-def test_vocabulary_sees_another_process_change_once_old(geography, monkeypatch) -> None:
+def test_vocabulary_sees_another_process_change_at_the_next_request(geography) -> None:
     first = vocabulary.current()
-    # A change no signal reports here, as when load_catalogue runs in another process.
+    # A change no signal reports here, as when load_catalogue runs in another process...
     Place.objects.filter(slug="coventry").update(name="City of Coventry")
     assert vocabulary.current() is first
+    # ...which moves the catalogue version, as every catalogue change does.
+    cache.bump_catalogue_version()
 
-    clock = vocabulary.time.monotonic() + vocabulary.MAX_AGE_SECONDS + 1
-    monkeypatch.setattr(vocabulary.time, "monotonic", lambda: clock)
     assert ("coventry", "City of Coventry") in dict(vocabulary.current().places)[
         "Local authority areas"
     ]
