@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import secrets
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -39,6 +41,8 @@ from django.core.cache import BaseCache, caches
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse, QueryDict
+
+logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "finder"
 VERSION_ROW = 1  # the one row of finder.models.CatalogueVersion
@@ -187,33 +191,51 @@ def api_key(
 
 @dataclass(frozen=True)
 class Stored:
-    """What is kept of a response: only the view's own output. Headers added by the
-    middleware (security headers, the policy) are added afresh to every response."""
+    """What is kept of a response: only the view's own output, compressed (a results
+    page of about 90 KB keeps in about 8 KB). Headers added by the middleware (security
+    headers, the policy) are added afresh to every response."""
 
-    content: bytes
+    compressed: bytes
     content_type: str
 
 
 def get(key: str) -> HttpResponse | None:
     """The cached response for ``key``, marked as a hit, or None (always, with the cache
-    off)."""
+    off, and while the cache cannot be reached)."""
     if not enabled():
         return None
-    stored = _cache().get(key)
+    try:
+        stored = _cache().get(key)
+    except Exception as error:  # a shared cache down: answer without it
+        _unreachable(error)
+        return None
     if stored is None:
         return None
-    response = HttpResponse(stored.content, content_type=stored.content_type)
+    response = HttpResponse(zlib.decompress(stored.compressed), content_type=stored.content_type)
     response[HEADER] = "hit"
     return response
 
 
 def put(key: str, response: HttpResponse) -> HttpResponse:
-    """Keep a valid search's response (status 200 only) and mark it as a miss."""
+    """Keep a valid search's response (status 200 only; none larger, compressed, than
+    ``FINDER_SEARCH_CACHE_ENTRY_BYTES``, so that the cache's entries bound its memory)
+    and mark it as a miss."""
     if not enabled() or response.status_code != 200:
         return response
-    _cache().set(key, Stored(response.content, response["Content-Type"]), timeout=seconds())
+    compressed = zlib.compress(response.content)
+    if len(compressed) > settings.FINDER_SEARCH_CACHE_ENTRY_BYTES:
+        return response
+    try:
+        _cache().set(key, Stored(compressed, response["Content-Type"]), timeout=seconds())
+    except Exception as error:  # a shared cache down: answer without it
+        _unreachable(error)
+        return response
     response[HEADER] = "miss"
     return response
+
+
+def _unreachable(error: Exception) -> None:
+    logger.warning("The answer cache cannot be reached (%s): answering without it", error)
 
 
 def _catalogue_senders() -> list[type]:

@@ -177,24 +177,51 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("govuk",)
 CRISPY_TEMPLATE_PACK = "govuk"
 
-# Caches. "finder" keeps the answers to finder searches (finder/cache.py) for
-# FINDER_SEARCH_CACHE_SECONDS (0 turns that off). Both are per-process memory caches: an
-# edit is seen at once by the process that made it, and by the others when their cached
-# answers expire. With several app servers, point "finder" at a shared backend (Redis,
-# Memcached) and the catalogue version it keeps becomes global. MAX_ENTRIES bounds the
-# memory a worker gives it (make bench: about 20 MB for 480 answers at 10,000 programmes).
-FINDER_SEARCH_CACHE_SECONDS = env_int("FINDER_SEARCH_CACHE_SECONDS", 60, minimum=0)
 # A programme's status shows as confirmed only while its newest source is at most this
 # many months old (programmes.eligibility.confirmed); after that, "not confirmed".
 FINDER_EVIDENCE_MONTHS = env_int("FINDER_EVIDENCE_MONTHS", 18, minimum=0)
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "finder": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "finder-search",
-        "OPTIONS": {"MAX_ENTRIES": 2000},
-    },
-}
+
+# Caches. "finder" keeps the answers to finder searches (finder/cache.py) for
+# FINDER_SEARCH_CACHE_SECONDS (0 turns that off), keyed on the catalogue version kept in
+# the database: every process sees an edit at its next search, whatever the backend.
+# Answers are kept compressed (a results page is about 8 KB); one larger than
+# FINDER_SEARCH_CACHE_ENTRY_BYTES is not kept. "default" holds the rate limits.
+# Without REDIS_URL both are in each worker's memory, the answers taking at most
+# FINDER_SEARCH_CACHE_MB there. With REDIS_URL both are in that Redis, shared by every
+# worker and app server; bound its memory with Redis's own `maxmemory`.
+FINDER_SEARCH_CACHE_SECONDS = env_int("FINDER_SEARCH_CACHE_SECONDS", 60, minimum=0)
+FINDER_SEARCH_CACHE_MB = env_int("FINDER_SEARCH_CACHE_MB", 32, minimum=1)
+FINDER_SEARCH_CACHE_ENTRY_BYTES = 16 * 1024
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"REDIS_URL must start with redis://, rediss:// or unix://, not {REDIS_URL.split(':')[0]!r}"
+    )
+if REDIS_URL:
+    CACHES = {
+        alias: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": alias,
+        }
+        for alias in ("default", "finder")
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "finder": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "finder-search",
+            # Each entry: its answer (at most FINDER_SEARCH_CACHE_ENTRY_BYTES) and at most
+            # 1 KB of key and bookkeeping.
+            "OPTIONS": {
+                "MAX_ENTRIES": FINDER_SEARCH_CACHE_MB
+                * 1024
+                * 1024
+                // (FINDER_SEARCH_CACHE_ENTRY_BYTES + 1024)
+            },
+        },
+    }
 
 # Where the catalogue's YAML lives; tests point these at temporary copies.
 CATALOGUE_FIXTURES_DIR = BASE_DIR / "fixtures"

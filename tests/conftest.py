@@ -49,6 +49,18 @@ def _empty_finder_caches() -> None:
     index.clear()
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real Redis server for the session (tests/servers.py), or a skip saying why."""
+    from tests import servers
+
+    reason = servers.redis_unavailable()
+    if reason:
+        pytest.skip(reason)
+    with servers.redis_server() as url:
+        yield url
+
+
 @pytest.fixture
 def real_catalogue(db) -> None:
     """The shipped catalogue (fixtures/ and seeds/register.yaml), loaded as

@@ -245,3 +245,17 @@ def test_search_cache_unbound_page_is_not_cached(client, catalogue) -> None:
     """The finder before any search is cheap and not a search: it is never kept."""
     assert cache.HEADER not in _get(client, HOME)
     assert cache.HEADER not in _get(client, HOME + "?page=2")
+
+
+def test_search_cache_keeps_no_answer_larger_than_an_entry(client, catalogue, settings) -> None:
+    """Entries have a size limit, so that their number bounds the cache's memory
+    (finder/settings.py, FINDER_SEARCH_CACHE_MB)."""
+    settings.FINDER_SEARCH_CACHE_ENTRY_BYTES = 1_000  # a results page is several KB
+
+    first, again = _get(client, HOME + SEARCH), _get(client, HOME + SEARCH)
+
+    assert (first.get(cache.HEADER), again.get(cache.HEADER)) == (None, None)
+    assert again.content == first.content
+    settings.FINDER_SEARCH_CACHE_ENTRY_BYTES = 64 * 1024
+    assert _get(client, HOME + SEARCH)[cache.HEADER] == "miss"
+    assert _get(client, HOME + SEARCH)[cache.HEADER] == "hit"
