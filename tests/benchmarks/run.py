@@ -415,15 +415,11 @@ def gunicorn(workdir: Path, *, cache: bool) -> Iterator[Server]:
             "-m",
             "gunicorn",
             "finder.wsgi:application",
-            "--preload",  # as the README deploys it: one reading of the postcode directory
+            # The rest as the README deploys it: gunicorn.conf.py, read from ROOT.
             "--workers",
             str(WORKERS),
             "--bind",
             f"127.0.0.1:{port}",
-            "--backlog",
-            "256",
-            "--timeout",
-            "60",
         ],
         cwd=ROOT,
         env=env,
