@@ -28,10 +28,12 @@ test: $(STAMP)
 
 # The performance benchmark (tests/benchmarks/run.py): a throwaway database, gunicorn on
 # loopback, 100 to 10,000 generated programmes; prints each figure beside its target.
-# Then what finding by postcode costs (tests/benchmarks/postcodes.py).
+# Then what finding by postcode costs (tests/benchmarks/postcodes.py), and the memory a
+# worker takes with the answer cache full, in memory and in Redis (cache_memory.py).
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
 	$(BIN)/python -m tests.benchmarks.postcodes
+	$(BIN)/python -m tests.benchmarks.cache_memory
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

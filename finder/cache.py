@@ -22,7 +22,11 @@ the same answer. Rules:
   in the database (``finder.models.CatalogueVersion``), so every process sees an edit
   at its next search, whichever process made it and whatever the cache backend.
 * ``FINDER_SEARCH_CACHE_SECONDS`` (default 60) is how long an answer is kept; 0 turns
-  the cache off.
+  the cache off. Answers are kept compressed, none larger than
+  ``FINDER_SEARCH_CACHE_ENTRY_BYTES``, so that the in-memory cache's number of entries
+  bounds its bytes (``FINDER_SEARCH_CACHE_MB``, finder/settings.py); with ``REDIS_URL``
+  they are kept in Redis, shared by every process. A cache that cannot be reached
+  costs the cache, never the answer.
 """
 
 from __future__ import annotations
