@@ -80,7 +80,6 @@ import random
 import re
 import secrets
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -93,6 +92,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
+
+from tests import servers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -394,17 +395,11 @@ def _expect_ok(status: int, query: str) -> None:
 # --- The server ---------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def gunicorn(workdir: Path, *, cache: bool) -> Iterator[Server]:
     """The app under gunicorn: with the finder's answer cache as shipped (``cache``),
     or the cold engine with it switched off."""
-    port = free_port()
+    port = servers.free_port()
     log = (workdir / "gunicorn.log").open("ab")
     env = dict(os.environ)
     if not cache:
@@ -431,12 +426,7 @@ def gunicorn(workdir: Path, *, cache: bool) -> Iterator[Server]:
         server.wait_until_up(process)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        servers.stop(process)
         log.close()
 
 

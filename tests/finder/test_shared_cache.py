@@ -186,7 +186,10 @@ def test_two_app_servers_share_the_cache_and_see_each_others_edits(
         "shell", "-c", "from django.core.cache import caches; caches['finder'].clear()", env=env
     )
 
-    with servers.app_server(env) as one, servers.app_server(env) as two:
+    with (
+        servers.app_server(env, tmp_path / "one.log") as one,
+        servers.app_server(env, tmp_path / "two.log") as two,
+    ):
         first, other = Browser(one), Browser(two)
         search = "/?location=coventry"
         status, headers, _ = first.request("GET", search)
