@@ -15,6 +15,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from clusters.models import Source
+from finder import health
 from programmes import review
 from programmes.models import Programme
 from programmes.review import REVIEW_MONTHS
@@ -122,5 +123,9 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: rendered without the request or context processors, as Django's own
     handler does, so that whatever broke the page (often the database) cannot break the
-    error page too."""
+    error page too. A database failure outside a view (a middleware saving the session,
+    say) is not a bug in the service: it gets the 503 the views' failures get."""
+    unavailable = health.response_for_current_exception(request)
+    if unavailable is not None:
+        return unavailable
     return HttpResponseServerError(loader.get_template("500.html").render())

@@ -87,7 +87,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a request id for every log line, and one line per request (finder/logs.py).
+    "finder.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A view's database failure becomes a 503 with Retry-After (finder/health.py).
+    "finder.health.DatabaseFaultMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy on every response Django renders (CONTENT_SECURITY_POLICY).
     "csp.middleware.CSPMiddleware",
@@ -143,8 +147,34 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        # A reused connection is checked before its request uses it, so a database restart
+        # costs no request a 500 (finder/health.py handles what remains).
+        conn_health_checks=True,
     )
 }
+# Database faults (finder/health.py). The connect timeout bounds how long a request waits
+# for a new connection (PostgreSQL; on SQLite, how long a write waits for the file lock).
+# The statement timeout is PostgreSQL's statement_timeout for every connection, web and
+# commands alike (0 turns it off: set that for a one-off command with a longer statement);
+# a command unanswered that long plus two seconds (a frozen server) is cut off by the
+# watchdog. Both stay well inside gunicorn's worker timeout.
+DB_CONNECT_TIMEOUT = env_int("DJANGO_DB_CONNECT_TIMEOUT", 5, minimum=1)
+DB_STATEMENT_TIMEOUT = env_int("DJANGO_DB_STATEMENT_TIMEOUT", 10, minimum=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": DB_CONNECT_TIMEOUT,
+        "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": DB_CONNECT_TIMEOUT,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+# While the database is unreachable, pages and the API answer 503 with this Retry-After,
+# and each process logs one line per kind of failure per FINDER_DB_ERROR_LOG_SECONDS.
+FINDER_RETRY_AFTER_SECONDS = env_int("FINDER_RETRY_AFTER_SECONDS", 30, minimum=1)
+FINDER_DB_ERROR_LOG_SECONDS = env_int("FINDER_DB_ERROR_LOG_SECONDS", 60, minimum=1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -226,12 +256,12 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # Production (DEBUG off) is HTTPS-only by default; `manage.py check --deploy` passes with
 # these defaults and a test keeps it so. Each can be changed by its environment variable.
 
-# Plain-HTTP requests are redirected to HTTPS, except /healthz: a load balancer checks
+# Plain-HTTP requests are redirected to HTTPS, except /healthz and /readyz: a load balancer checks
 # each instance over plain HTTP on its private address, and a redirect would read as
 # "down". DJANGO_SECURE_SSL_REDIRECT=0 switches the redirect off (loopback benchmarks, or
 # a proxy that already redirects).
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # Behind a proxy that ends TLS, Django sees plain HTTP; it may believe the proxy's
 # X-Forwarded-Proto only when told to, because a client can send that header too. Turn
@@ -276,9 +306,37 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Logs (finder/logs.py): one JSON object per line on standard error, each with the id of
+# its request; one line per request (method, path, status, duration), never its query
+# string. DJANGO_LOG_FORMAT=text gives plain lines for reading at a terminal.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "json").strip().lower() or "json"
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT={LOG_FORMAT!r} is not json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "finder.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "filters": {
+        # A request the database failed is logged once per interval by finder/health.py,
+        # not with a traceback each time by Django.
+        "quiet_database_faults": {"()": "finder.health.QuietDatabaseFaults"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["quiet_database_faults"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own console handler (DEBUG only) would print its lines a second time.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # runserver's own request lines carry the query string; finder.request logs
+        # every request instead.
+        "django.server": {"handlers": [], "propagate": False},
+    },
 }

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from finder import pages, views
+from finder import health, pages, views
 from finder.sitemaps import SITEMAPS
 
 # The finder itself: the search page and its JSON twin (finder/views.py).
@@ -25,6 +25,7 @@ site_patterns = (
         path("about/", pages.about, name="about"),
         path("accessibility/", pages.accessibility, name="accessibility"),
         path("healthz", pages.healthz, name="healthz"),
+        path("readyz", health.readyz, name="readyz"),
         path("robots.txt", pages.robots_txt, name="robots"),
         path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     ],
