@@ -3,6 +3,8 @@ health check, robots.txt and the error pages."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db.models import Count, Max, Min
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
@@ -106,6 +108,23 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         "Disallow: /admin/",
         "Disallow: /api/",
         f"Sitemap: {request.build_absolute_uri(reverse('site:sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def security_txt(request: HttpRequest) -> HttpResponse:
+    """/.well-known/security.txt (RFC 9116): where to report a vulnerability
+    (FINDER_SECURITY_CONTACT). Written afresh from the settings at each request, so its
+    Expires (required) is six months ahead: as long as a reader may rely on this copy."""
+    if not settings.FINDER_SECURITY_CONTACT:
+        return not_found(request)
+    expires = timezone.now().replace(microsecond=0) + datetime.timedelta(days=182)
+    lines = [
+        f"Contact: {settings.FINDER_SECURITY_CONTACT}",
+        f"Expires: {expires.astimezone(datetime.UTC).isoformat().replace('+00:00', 'Z')}",
+        "Preferred-Languages: en",
+        f"Canonical: {request.build_absolute_uri(reverse('site:security-txt'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 

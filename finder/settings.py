@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -92,6 +93,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A view's database failure becomes a 503 with Retry-After (finder/health.py).
     "finder.health.DatabaseFaultMiddleware",
+    # Permissions-Policy on every response; public pages take only GET and HEAD.
+    "finder.middleware.PermissionsPolicyMiddleware",
+    "finder.middleware.PublicMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy on every response Django renders (CONTENT_SECURITY_POLICY).
     "csp.middleware.CSPMiddleware",
@@ -234,19 +238,59 @@ CATALOGUE_SOURCES_FILE = BASE_DIR / "seeds" / "register.yaml"
 # enquiry or any of its referrals) for this many days.
 FINDER_ENQUIRY_RETENTION_DAYS = env_int("FINDER_ENQUIRY_RETENTION_DAYS", 730, minimum=1)
 
-# Admin login hardening (django-axes): after AXES_FAILURE_LIMIT failed logins for one
-# username from one address, that pair is locked out for AXES_COOLOFF_HOURS; a
-# successful login clears the count. Locking on the pair rather than the address alone
-# means a shared office address (or a load balancer) cannot lock every adviser out.
+# Admin login hardening (django-axes; finder/limits.py). Three lockouts, each for
+# AXES_COOLOFF_HOURS from the latest failure: AXES_FAILURE_LIMIT failures for one username
+# from one address lock that pair (so a shared office address, or a load balancer, cannot
+# lock every adviser out by one person's typing); AXES_USERNAME_FAILURE_LIMIT for one
+# username from any addresses lock that username (guessing from many addresses); and
+# AXES_ADDRESS_FAILURE_LIMIT from one address lock it, whatever the usernames (spraying a
+# common password across accounts). A successful login clears the counts that match it.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+FINDER_LOGIN_FAILURES_USERNAME_AND_ADDRESS = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+FINDER_LOGIN_FAILURES_USERNAME = env_int("AXES_USERNAME_FAILURE_LIMIT", 20, minimum=1)
+FINDER_LOGIN_FAILURES_ADDRESS = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+AXES_FAILURE_LIMIT = "finder.limits.login_failure_limit"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], ["username"], ["ip_address"]]
 AXES_COOLOFF_TIME = datetime.timedelta(hours=env_int("AXES_COOLOFF_HOURS", 1, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# Failed attempts are kept (the lockout needs them); a log of every successful login is
-# personal data we have no use for. Quiet start-up, so commands print only their output.
-AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_CALLABLE = "finder.limits.login_locked_out"
+# Successful logins are recorded (Axes -> Access logs in the admin: who, from where,
+# when, and when they logged out); `axes_reset_logs --age 90` removes older ones. Log
+# lines name a username or address only by a keyed digest (finder/logs.py).
+AXES_DISABLE_ACCESS_LOG = False
+AXES_CLIENT_STR_CALLABLE = "finder.logs.client_digest"
+# Quiet start-up, so commands print only their output.
 AXES_VERBOSE = False
+
+# Per-client rate limits (django-ratelimit; finder/limits.py): requests per client address
+# to the finder page and to /api/match/, as "count/period" (s, m, h or d: "120/m"); 0 or
+# off removes the limit. They count in the "default" cache: per worker with the memory
+# cache, shared by every server with a shared one.
+RATE_PATTERN = re.compile(r"^\d+/\d*[smhd]$")
+
+
+def env_rate(name: str, default: str) -> str | None:
+    raw = os.environ.get(name, "").strip().lower() or default
+    if raw in {"0", "off"}:
+        return None
+    if not RATE_PATTERN.match(raw):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a rate such as 60/m, or 0 for none.")
+    return raw
+
+
+FINDER_RATE_LIMITS = {
+    "search": env_rate("FINDER_RATE_LIMIT_SEARCH", "120/m"),
+    "api": env_rate("FINDER_RATE_LIMIT_API", "60/m"),
+}
+# A cache outage lets requests through rather than refusing them all.
+RATELIMIT_FAIL_OPEN = True
+# Behind a proxy every request comes from the proxy's address. Name the header in which
+# the proxy puts the client's address (one address, set by the proxy itself, such as
+# X-Real-IP) and the rate limits and login lockouts read that instead.
+CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER", "").strip()
+if CLIENT_IP_HEADER:
+    RATELIMIT_IP_META_KEY = "HTTP_" + CLIENT_IP_HEADER.upper().replace("-", "_")
+    AXES_IPWARE_META_PRECEDENCE_ORDER = (RATELIMIT_IP_META_KEY, "REMOTE_ADDR")
 
 # The catalogue's YAML files are its source of truth; history is for seeing who changed
 # what, not for reverting past the files (a revert would also skip many-to-many fields).
@@ -292,6 +336,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # No referrer at all to other sites: a finder URL carries the business's whole profile.
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No page uses these browser features; none may ask for them (finder/middleware.py).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+# Refused requests get the service's own pages (finder/errors.py).
+CSRF_FAILURE_VIEW = "finder.errors.csrf_failure"
+
+# /.well-known/security.txt (RFC 9116) names where to report a vulnerability: a mailto:
+# or https: address. Without one the file is not served.
+FINDER_SECURITY_CONTACT = os.environ.get("FINDER_SECURITY_CONTACT", "").strip()
 
 # Content-Security-Policy (django-csp 4): only our own scripts, styles, images and fonts;
 # no inline script or style (base.html loads site.css and the site.js module; the Django
