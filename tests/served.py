@@ -108,35 +108,24 @@ class Cluster:
             "finder",
         )
 
+    def pg_ctl(self, action: str, *options: str) -> None:
+        """pg_ctl ``action`` on this cluster, waiting for it to finish."""
+        log = str(self.root / "server.log")
+        binary = f"{postgres_bin()}/pg_ctl"
+        self.run(binary, "-D", str(self.data), "-l", log, "-w", *options, action)
+
     def start(self) -> None:
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c full_page_writes=off"
-        self.run(
-            f"{postgres_bin()}/pg_ctl",
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.root / "server.log"),
-            "-w",
-            "-o",
-            f"'{options}'",
-            "start",
+        settings = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} "
+            "-c fsync=off -c full_page_writes=off"
         )
+        self.pg_ctl("start", "-o", f"'{settings}'")
 
     def stop(self) -> None:
-        self.run(f"{postgres_bin()}/pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self.pg_ctl("stop", "-m", "fast")
 
     def restart(self) -> None:
-        self.run(
-            f"{postgres_bin()}/pg_ctl",
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.root / "server.log"),
-            "-m",
-            "fast",
-            "-w",
-            "restart",
-        )
+        self.pg_ctl("restart", "-m", "fast")
 
     def processes(self) -> list[int]:
         """The postmaster and every server process under it."""
@@ -162,7 +151,7 @@ class Cluster:
 
     def destroy(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError, FileNotFoundError):
-            self.run(f"{postgres_bin()}/pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+            self.pg_ctl("stop", "-m", "immediate")
         shutil.rmtree(self.root, ignore_errors=True)
 
 

@@ -128,15 +128,15 @@ def test_frozen_database_fails_within_the_timeout(service) -> None:
     cluster, server = service
     _warm(server)
     with cluster.frozen():
-        # A worker's kept connection: its health check goes unanswered until the watchdog
-        # cuts it (the statement timeout, its 2 s grace and up to a 0.5 s poll); Django
-        # then connects afresh, which fails after the connect timeout.
+        # On a worker's kept connection the health check goes unanswered until the
+        # watchdog cuts it (the statement timeout, its 2 s grace and up to a 0.5 s poll);
+        # Django then connects afresh, which fails after the connect timeout. On a worker
+        # whose connection is gone already, only the connect timeout.
         held = server.get(PAGE, timeout=60)
-        # A new connection: the connect timeout.
         fresh = server.get(API, timeout=60)
         ready = server.get("/readyz", timeout=60)
-    record("frozen database: ms to a 503 (kept connection)", int(held.seconds * 1000))
-    record("frozen database: ms to a 503 (new connection)", int(fresh.seconds * 1000))
+    record("frozen database: ms to a 503 (first request)", int(held.seconds * 1000))
+    record("frozen database: ms to a 503 (second request)", int(fresh.seconds * 1000))
     assert held.status == 503
     assert held.seconds < STATEMENT_TIMEOUT + 2 + 0.5 + CONNECT_TIMEOUT + 1, held.seconds
     assert fresh.status == 503
