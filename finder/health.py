@@ -31,7 +31,7 @@ import weakref
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import InterfaceError, OperationalError, connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -136,13 +136,34 @@ def unavailable(request: HttpRequest) -> HttpResponse:
 
 class DatabaseFaultMiddleware:
     """Turns a view's database failure into the 503 (handler500 does the same for a
-    failure outside a view: see ``finder.pages.server_error``)."""
+    failure outside a view: see ``finder.pages.server_error``).
+
+    A GET or HEAD whose database failed at once (refused or reset, as in a restart,
+    rather than timed out) is tried once more after ``DJANGO_DB_RETRY_MS``: it changes
+    nothing, and a restart is usually over by then, so the person never sees the 503.
+    """
+
+    # Slower failures are timeouts: trying again would only double the wait.
+    QUICK = 1.0
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        started = time.monotonic()
+        response = self.get_response(request)
+        pause = int(getattr(settings, "DB_RETRY_MS", 0)) / 1000
+        if (
+            getattr(request, "finder_database_fault", False)
+            and request.method in ("GET", "HEAD")
+            and pause
+            and time.monotonic() - started < self.QUICK
+        ):
+            request.finder_database_fault = False
+            close_old_connections()  # drops a connection the failure left unusable
+            time.sleep(pause)
+            response = self.get_response(request)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_database_fault(exception):

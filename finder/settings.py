@@ -164,6 +164,9 @@ DATABASES = {
 # watchdog. Both stay well inside gunicorn's worker timeout.
 DB_CONNECT_TIMEOUT = env_int("DJANGO_DB_CONNECT_TIMEOUT", 5, minimum=1)
 DB_STATEMENT_TIMEOUT = env_int("DJANGO_DB_STATEMENT_TIMEOUT", 10, minimum=0)
+# A GET or HEAD whose database refused it at once is tried again once after this many
+# milliseconds (a restart is usually over by then); 0 answers the 503 straight away.
+DB_RETRY_MS = env_int("DJANGO_DB_RETRY_MS", 500, minimum=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = {
         "connect_timeout": DB_CONNECT_TIMEOUT,

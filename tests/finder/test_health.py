@@ -16,22 +16,58 @@ from finder import health
 
 
 @pytest.fixture(autouse=True)
-def _fresh_failure_log():
+def _fresh_failure_log(settings):
+    settings.DB_RETRY_MS = 0  # the retry has its own tests below
     health.FAILURES.clear()
     yield
     health.FAILURES.clear()
 
 
+def _refuse(monkeypatch, times: float) -> list[int]:
+    """The first ``times`` cursors fail as a refused connection does; returns the count
+    of cursors asked for."""
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    cursor = BaseDatabaseWrapper.cursor
+    asked = [0]
+
+    def refuse(self, *args, **kwargs):
+        asked[0] += 1
+        if asked[0] <= times:
+            raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+        return cursor(self, *args, **kwargs)
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+    return asked
+
+
 @pytest.fixture
 def database_down(monkeypatch):
     """Every new cursor fails as a refused connection does."""
+    _refuse(monkeypatch, float("inf"))
 
-    def refuse(*args, **kwargs):
-        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
 
-    from django.db.backends.base.base import BaseDatabaseWrapper
+@pytest.mark.django_db
+def test_a_quick_failure_of_a_get_is_tried_once_more(monkeypatch, client: Client, settings) -> None:
+    """A restart: refused once, then back."""
+    settings.DB_RETRY_MS = 10
+    _refuse(monkeypatch, 1)
+    assert client.get("/programmes/").status_code == 200
 
-    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+
+@pytest.mark.django_db
+def test_the_retry_is_once_only(monkeypatch, client: Client, settings) -> None:
+    settings.DB_RETRY_MS = 10
+    asked = _refuse(monkeypatch, float("inf"))
+    assert client.get("/programmes/").status_code == 503
+    assert asked[0] == 2
+
+
+@pytest.mark.django_db
+def test_no_retry_when_switched_off(monkeypatch, client: Client, settings) -> None:
+    settings.DB_RETRY_MS = 0
+    _refuse(monkeypatch, 1)
+    assert client.get("/programmes/").status_code == 503
 
 
 @pytest.mark.django_db
