@@ -269,7 +269,7 @@ AXES_VERBOSE = False
 # to the finder page and to /api/match/, as "count/period" (s, m, h or d: "120/m"); 0 or
 # off removes the limit. They count in the "default" cache: per worker with the memory
 # cache, shared by every server with a shared one.
-RATE_PATTERN = re.compile(r"^\d+/\d*[smhd]$")
+RATE_PATTERN = re.compile(r"^\d+/([1-9]\d*)?[smhd]$")
 
 
 def env_rate(name: str, default: str) -> str | None:
@@ -303,10 +303,10 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # Production (DEBUG off) is HTTPS-only by default; `manage.py check --deploy` passes with
 # these defaults and a test keeps it so. Each can be changed by its environment variable.
 
-# Plain-HTTP requests are redirected to HTTPS, except /healthz and /readyz: a load balancer checks
-# each instance over plain HTTP on its private address, and a redirect would read as
-# "down". DJANGO_SECURE_SSL_REDIRECT=0 switches the redirect off (loopback benchmarks, or
-# a proxy that already redirects).
+# Plain-HTTP requests are redirected to HTTPS, except /healthz and /readyz: a load
+# balancer checks each instance over plain HTTP on its private address, and a redirect
+# would read as "down". DJANGO_SECURE_SSL_REDIRECT=0 switches the redirect off (loopback
+# benchmarks, or a proxy that already redirects).
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 

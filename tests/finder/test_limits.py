@@ -118,3 +118,32 @@ def test_burst_from_one_client(client: Client, settings) -> None:
     # A window may end during the burst, and the next begins with a fresh count.
     assert statuses[200] in (60, 120)
     assert statuses[429] == 200 - statuses[200]
+
+
+@pytest.mark.parametrize(
+    ("raw", "rate"),
+    [
+        ("", "60/m"),
+        ("30/m", "30/m"),
+        ("1000/H", "1000/h"),
+        ("5/10s", "5/10s"),
+        ("0", None),
+        ("off", None),
+    ],
+)
+def test_rate_from_the_environment(monkeypatch, raw: str, rate: str | None) -> None:
+    from finder.settings import env_rate
+
+    monkeypatch.setenv("FINDER_RATE_LIMIT_API", raw)
+    assert env_rate("FINDER_RATE_LIMIT_API", "60/m") == rate
+
+
+@pytest.mark.parametrize("raw", ["60", "60/minute", "-1/m", "60/0m", "many"])
+def test_rate_that_is_not_one_is_refused(monkeypatch, raw: str) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from finder.settings import env_rate
+
+    monkeypatch.setenv("FINDER_RATE_LIMIT_API", raw)
+    with pytest.raises(ImproperlyConfigured, match="is not a rate such as 60/m"):
+        env_rate("FINDER_RATE_LIMIT_API", "60/m")
