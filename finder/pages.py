@@ -3,6 +3,8 @@ health check, robots.txt and the error pages."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db.models import Count, Max, Min
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
@@ -15,6 +17,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from clusters.models import Source
+from finder import health
 from programmes import review
 from programmes.models import Programme
 from programmes.review import REVIEW_MONTHS
@@ -109,6 +112,23 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
+@require_safe
+def security_txt(request: HttpRequest) -> HttpResponse:
+    """/.well-known/security.txt (RFC 9116): where to report a vulnerability
+    (FINDER_SECURITY_CONTACT). Written afresh from the settings at each request, so its
+    Expires (required) is six months ahead: as long as a reader may rely on this copy."""
+    if not settings.FINDER_SECURITY_CONTACT:
+        return not_found(request)
+    expires = timezone.now().replace(microsecond=0) + datetime.timedelta(days=182)
+    lines = [
+        f"Contact: {settings.FINDER_SECURITY_CONTACT}",
+        f"Expires: {expires.astimezone(datetime.UTC).isoformat().replace('+00:00', 'Z')}",
+        "Preferred-Languages: en",
+        f"Canonical: {request.build_absolute_uri(reverse('site:security-txt'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler404: the site's own page, with the chrome and a way back."""
     return render(
@@ -122,5 +142,9 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: rendered without the request or context processors, as Django's own
     handler does, so that whatever broke the page (often the database) cannot break the
-    error page too."""
+    error page too. A database failure outside a view (a middleware saving the session,
+    say) is not a bug in the service: it gets the 503 the views' failures get."""
+    unavailable = health.response_for_current_exception(request)
+    if unavailable is not None:
+        return unavailable
     return HttpResponseServerError(loader.get_template("500.html").render())

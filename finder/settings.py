@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -87,7 +88,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a request id for every log line, and one line per request (finder/logs.py).
+    "finder.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A view's database failure becomes a 503 with Retry-After (finder/health.py).
+    "finder.health.DatabaseFaultMiddleware",
+    # Permissions-Policy on every response; public pages take only GET and HEAD.
+    "finder.middleware.PermissionsPolicyMiddleware",
+    "finder.middleware.PublicMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy on every response Django renders (CONTENT_SECURITY_POLICY).
     "csp.middleware.CSPMiddleware",
@@ -143,8 +151,37 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        # A reused connection is checked before its request uses it, so a database restart
+        # costs no request a 500 (finder/health.py handles what remains).
+        conn_health_checks=True,
     )
 }
+# Database faults (finder/health.py). The connect timeout bounds how long a request waits
+# for a new connection (PostgreSQL; on SQLite, how long a write waits for the file lock).
+# The statement timeout is PostgreSQL's statement_timeout for every connection, web and
+# commands alike (0 turns it off: set that for a one-off command with a longer statement);
+# a command unanswered that long plus two seconds (a frozen server) is cut off by the
+# watchdog. Both stay well inside gunicorn's worker timeout.
+DB_CONNECT_TIMEOUT = env_int("DJANGO_DB_CONNECT_TIMEOUT", 5, minimum=1)
+DB_STATEMENT_TIMEOUT = env_int("DJANGO_DB_STATEMENT_TIMEOUT", 10, minimum=0)
+# A GET or HEAD whose database refused it at once is tried again once after this many
+# milliseconds (a restart is usually over by then); 0 answers the 503 straight away.
+DB_RETRY_MS = env_int("DJANGO_DB_RETRY_MS", 500, minimum=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": DB_CONNECT_TIMEOUT,
+        "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": DB_CONNECT_TIMEOUT,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+# While the database is unreachable, pages and the API answer 503 with this Retry-After,
+# and each process logs one line per kind of failure per FINDER_DB_ERROR_LOG_SECONDS.
+FINDER_RETRY_AFTER_SECONDS = env_int("FINDER_RETRY_AFTER_SECONDS", 30, minimum=1)
+FINDER_DB_ERROR_LOG_SECONDS = env_int("FINDER_DB_ERROR_LOG_SECONDS", 60, minimum=1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -231,19 +268,59 @@ CATALOGUE_SOURCES_FILE = BASE_DIR / "seeds" / "register.yaml"
 # enquiry or any of its referrals) for this many days.
 FINDER_ENQUIRY_RETENTION_DAYS = env_int("FINDER_ENQUIRY_RETENTION_DAYS", 730, minimum=1)
 
-# Admin login hardening (django-axes): after AXES_FAILURE_LIMIT failed logins for one
-# username from one address, that pair is locked out for AXES_COOLOFF_HOURS; a
-# successful login clears the count. Locking on the pair rather than the address alone
-# means a shared office address (or a load balancer) cannot lock every adviser out.
+# Admin login hardening (django-axes; finder/limits.py). Three lockouts, each for
+# AXES_COOLOFF_HOURS from the latest failure: AXES_FAILURE_LIMIT failures for one username
+# from one address lock that pair (so a shared office address, or a load balancer, cannot
+# lock every adviser out by one person's typing); AXES_USERNAME_FAILURE_LIMIT for one
+# username from any addresses lock that username (guessing from many addresses); and
+# AXES_ADDRESS_FAILURE_LIMIT from one address lock it, whatever the usernames (spraying a
+# common password across accounts). A successful login clears the counts that match it.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+FINDER_LOGIN_FAILURES_USERNAME_AND_ADDRESS = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+FINDER_LOGIN_FAILURES_USERNAME = env_int("AXES_USERNAME_FAILURE_LIMIT", 20, minimum=1)
+FINDER_LOGIN_FAILURES_ADDRESS = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+AXES_FAILURE_LIMIT = "finder.limits.login_failure_limit"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], ["username"], ["ip_address"]]
 AXES_COOLOFF_TIME = datetime.timedelta(hours=env_int("AXES_COOLOFF_HOURS", 1, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# Failed attempts are kept (the lockout needs them); a log of every successful login is
-# personal data we have no use for. Quiet start-up, so commands print only their output.
-AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_CALLABLE = "finder.limits.login_locked_out"
+# Successful logins are recorded (Axes -> Access logs in the admin: who, from where,
+# when, and when they logged out); `axes_reset_logs --age 90` removes older ones. Log
+# lines name a username or address only by a keyed digest (finder/logs.py).
+AXES_DISABLE_ACCESS_LOG = False
+AXES_CLIENT_STR_CALLABLE = "finder.logs.client_digest"
+# Quiet start-up, so commands print only their output.
 AXES_VERBOSE = False
+
+# Per-client rate limits (django-ratelimit; finder/limits.py): requests per client address
+# to the finder page and to /api/match/, as "count/period" (s, m, h or d: "120/m"); 0 or
+# off removes the limit. They count in the "default" cache: per worker with the memory
+# cache, shared by every server with a shared one.
+RATE_PATTERN = re.compile(r"^\d+/([1-9]\d*)?[smhd]$")
+
+
+def env_rate(name: str, default: str) -> str | None:
+    raw = os.environ.get(name, "").strip().lower() or default
+    if raw in {"0", "off"}:
+        return None
+    if not RATE_PATTERN.match(raw):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a rate such as 60/m, or 0 for none.")
+    return raw
+
+
+FINDER_RATE_LIMITS = {
+    "search": env_rate("FINDER_RATE_LIMIT_SEARCH", "120/m"),
+    "api": env_rate("FINDER_RATE_LIMIT_API", "60/m"),
+}
+# A cache outage lets requests through rather than refusing them all.
+RATELIMIT_FAIL_OPEN = True
+# Behind a proxy every request comes from the proxy's address. Name the header in which
+# the proxy puts the client's address (one address, set by the proxy itself, such as
+# X-Real-IP) and the rate limits and login lockouts read that instead.
+CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER", "").strip()
+if CLIENT_IP_HEADER:
+    RATELIMIT_IP_META_KEY = "HTTP_" + CLIENT_IP_HEADER.upper().replace("-", "_")
+    AXES_IPWARE_META_PRECEDENCE_ORDER = (RATELIMIT_IP_META_KEY, "REMOTE_ADDR")
 
 # The catalogue's YAML files are its source of truth; history is for seeing who changed
 # what, not for reverting past the files (a revert would also skip many-to-many fields).
@@ -253,12 +330,12 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # Production (DEBUG off) is HTTPS-only by default; `manage.py check --deploy` passes with
 # these defaults and a test keeps it so. Each can be changed by its environment variable.
 
-# Plain-HTTP requests are redirected to HTTPS, except /healthz: a load balancer checks
-# each instance over plain HTTP on its private address, and a redirect would read as
-# "down". DJANGO_SECURE_SSL_REDIRECT=0 switches the redirect off (loopback benchmarks, or
-# a proxy that already redirects).
+# Plain-HTTP requests are redirected to HTTPS, except /healthz and /readyz: a load
+# balancer checks each instance over plain HTTP on its private address, and a redirect
+# would read as "down". DJANGO_SECURE_SSL_REDIRECT=0 switches the redirect off (loopback
+# benchmarks, or a proxy that already redirects).
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # Behind a proxy that ends TLS, Django sees plain HTTP; it may believe the proxy's
 # X-Forwarded-Proto only when told to, because a client can send that header too. Turn
@@ -289,6 +366,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # No referrer at all to other sites: a finder URL carries the business's whole profile.
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No page uses these browser features; none may ask for them (finder/middleware.py).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+# Refused requests get the service's own pages (finder/errors.py).
+CSRF_FAILURE_VIEW = "finder.errors.csrf_failure"
+
+# /.well-known/security.txt (RFC 9116) names where to report a vulnerability: a mailto:
+# or https: address. Without one the file is not served.
+FINDER_SECURITY_CONTACT = os.environ.get("FINDER_SECURITY_CONTACT", "").strip()
 
 # Content-Security-Policy (django-csp 4): only our own scripts, styles, images and fonts;
 # no inline script or style (base.html loads site.css and the site.js module; the Django
@@ -303,9 +391,37 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Logs (finder/logs.py): one JSON object per line on standard error, each with the id of
+# its request; one line per request (method, path, status, duration), never its query
+# string. DJANGO_LOG_FORMAT=text gives plain lines for reading at a terminal.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "json").strip().lower() or "json"
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT={LOG_FORMAT!r} is not json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "finder.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "filters": {
+        # A request the database failed is logged once per interval by finder/health.py,
+        # not with a traceback each time by Django.
+        "quiet_database_faults": {"()": "finder.health.QuietDatabaseFaults"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["quiet_database_faults"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own console handler (DEBUG only) would print its lines a second time.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # runserver's own request lines carry the query string; finder.request logs
+        # every request instead.
+        "django.server": {"handlers": [], "propagate": False},
+    },
 }

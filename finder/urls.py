@@ -7,14 +7,15 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from finder import pages, views
+from finder import health, limits, pages, views
 from finder.sitemaps import SITEMAPS
 
 # The finder itself: the search page and its JSON twin (finder/views.py).
 finder_patterns = (
     [
-        path("", views.home, name="home"),
-        path("api/match/", views.api_match, name="api-match"),
+        # Per-client rate limits (finder/limits.py, FINDER_RATE_LIMITS).
+        path("", limits.rate_limited("search")(views.home), name="home"),
+        path("api/match/", limits.rate_limited("api")(views.api_match), name="api-match"),
     ],
     "finder",
 )
@@ -25,7 +26,9 @@ site_patterns = (
         path("about/", pages.about, name="about"),
         path("accessibility/", pages.accessibility, name="accessibility"),
         path("healthz", pages.healthz, name="healthz"),
+        path("readyz", health.readyz, name="readyz"),
         path("robots.txt", pages.robots_txt, name="robots"),
+        path(".well-known/security.txt", pages.security_txt, name="security-txt"),
         path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     ],
     "site",
@@ -41,3 +44,5 @@ urlpatterns = [
 
 handler404 = "finder.pages.not_found"
 handler500 = "finder.pages.server_error"
+handler400 = "finder.errors.bad_request"
+handler403 = "finder.errors.permission_denied"

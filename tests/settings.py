@@ -16,3 +16,7 @@ STORAGES = {
 # django-axes needs the request when authenticating, which the test client's login()
 # does not pass. Tests about lockout switch it back on with the ``settings`` fixture.
 AXES_ENABLED = False
+
+# Rate limits count every request from the test client's one address; the suite makes
+# thousands. Tests about them switch them back on with the ``settings`` fixture.
+FINDER_RATE_LIMITS = {"search": None, "api": None}

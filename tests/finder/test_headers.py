@@ -27,6 +27,7 @@ PAGES = [
     ("accessibility statement", "/accessibility/", 200),
     ("page not found", "/no-such-page/", 404),
     ("health check", "/healthz", 200),
+    ("readiness check", "/readyz", 200),
     ("admin login", "/admin/login/", 200),
 ]
 
@@ -37,6 +38,10 @@ EXPECTED = {
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains; preload",
+    "Permissions-Policy": (
+        "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+        "microphone=(), payment=(), usb=()"
+    ),
 }
 
 # The directives the policy must state, exactly.

@@ -47,7 +47,7 @@ def test_production_settings_are_https_only_by_default() -> None:
 
     assert prod["DEBUG"] is False
     assert prod["SECURE_SSL_REDIRECT"] is True
-    assert prod["SECURE_REDIRECT_EXEMPT"] == [r"^healthz$"]
+    assert prod["SECURE_REDIRECT_EXEMPT"] == [r"^healthz$", r"^readyz$"]
     assert prod["SECURE_HSTS_SECONDS"] == 31_536_000
     assert prod["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
     assert prod["SECURE_HSTS_PRELOAD"] is True
@@ -105,13 +105,15 @@ def test_env_int_with_minimum_0_accepts_zero_and_defaults_when_unset(monkeypatch
 def https_only(settings) -> None:
     """What production does about plain HTTP (the snapshot above pins these values)."""
     settings.SECURE_SSL_REDIRECT = True
-    settings.SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    settings.SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     settings.SECURE_HSTS_SECONDS = 31_536_000
 
 
 def test_plain_http_is_redirected_to_https_but_healthz_answers(client, https_only, db) -> None:
     page = client.get("/about/")
     health = client.get("/healthz")
+    # The readiness check too: a load balancer asks it over plain HTTP.
+    assert client.get("/readyz").status_code == 200
 
     assert page.status_code == 301
     assert page["Location"] == "https://testserver/about/"
