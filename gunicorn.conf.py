@@ -30,10 +30,30 @@ backlog = 256
 max_requests = 50_000
 max_requests_jitter = 5_000
 
-# One line per request on stdout: when, method, path (no query string: a search's
-# answers describe a business), status, bytes and milliseconds; no client address.
+# Gunicorn's own lines in the app's format (finder/logs.py, DJANGO_LOG_FORMAT): one JSON
+# object per line on standard error. With them one access line per request: method, path
+# (no query string: a search's answers describe a business), status, bytes, milliseconds
+# and the request id the app gave it; no client address. It covers what never reaches
+# the app too (a request gunicorn itself refuses).
 accesslog = "-"
-access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+access_log_format = "%(m)s %(U)s %(s)s %(B)s bytes %(M)s ms %({x-request-id}o)s"
+_format = os.environ.get("DJANGO_LOG_FORMAT", "json").strip().lower() or "json"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "finder.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": _format},
+    },
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}
 
 
 def post_worker_init(worker):

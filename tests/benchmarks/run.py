@@ -191,6 +191,10 @@ def configure(workdir: Path) -> str:
             "DJANGO_SECURE_SSL_REDIRECT": "0",
             "DJANGO_LOG_LEVEL": "WARNING",
             "BENCH_STATIC_ROOT": str(static_root),
+            # Every request comes from one address here: a limit that counts each one as
+            # deployed (finder/limits.py) but refuses none.
+            "FINDER_RATE_LIMIT_SEARCH": "1000000/m",
+            "FINDER_RATE_LIMIT_API": "1000000/m",
         }
     )
     # The deployed run uses the shipped default lifetime of cached answers; the cold
