@@ -15,7 +15,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,8 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.servers import free_port, stop
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -47,12 +48,6 @@ def missing_reason() -> str | None:
     if os.geteuid() == 0 and shutil.which("su") is None:
         return "runs PostgreSQL as the postgres user, which needs su"
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -251,12 +246,7 @@ def gunicorn(env: dict[str, str], workdir: Path, workers: int = 2) -> Iterator[S
             time.sleep(0.3)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @contextlib.contextmanager
