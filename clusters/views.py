@@ -142,10 +142,12 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
     above = sorted(places.values(), key=lambda p: (-KIND_ORDER.index(p.kind), p.name))
     inside = Place.objects.inside(slug)
 
-    catalogue = finder_index.current(cache.catalogue_version())
+    version = cache.catalogue_version()
+    catalogue = finder_index.current(version)
     places_named = catalogue.columns[geography].any
     verdicts = geography.decide(
-        catalogue.columns[geography], BusinessProfile(**vocabulary.current().location(slug))
+        catalogue.columns[geography],
+        BusinessProfile(**vocabulary.current(version).location(slug)),
     )
     met = set(catalogue.ids[places_named & ~verdicts.unmet & ~verdicts.unknown].tolist())
     partly = set(catalogue.ids[places_named & verdicts.unknown].tolist())
