@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from finder import pages, views
+from finder import pages, plan, views
 from finder.sitemaps import SITEMAPS
 
 # The finder itself: the search page and its JSON twin (finder/views.py).
@@ -15,6 +15,9 @@ finder_patterns = (
     [
         path("", views.home, name="home"),
         path("api/match/", views.api_match, name="api-match"),
+        # Keep and follow a search (issue 20): finder/plan.py, feeds.py, ical.py, alerts.py.
+        path("plan/", plan.plan_page, name="plan"),
+        path("plan/csv/", plan.plan_csv, name="plan-csv"),
     ],
     "finder",
 )
