@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from finder import pages, plan, views
+from finder import feeds, pages, plan, views
 from finder.sitemaps import SITEMAPS
 
 # The finder itself: the search page and its JSON twin (finder/views.py).
@@ -18,6 +18,7 @@ finder_patterns = (
         # Keep and follow a search (issue 20): finder/plan.py, feeds.py, ical.py, alerts.py.
         path("plan/", plan.plan_page, name="plan"),
         path("plan/csv/", plan.plan_csv, name="plan-csv"),
+        path("feeds/search.atom", feeds.search_feed, name="feed"),
     ],
     "finder",
 )
