@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from finder import feeds, pages, plan, views
+from finder import feeds, ical, pages, plan, views
 from finder.sitemaps import SITEMAPS
 
 # The finder itself: the search page and its JSON twin (finder/views.py).
@@ -19,6 +19,12 @@ finder_patterns = (
         path("plan/", plan.plan_page, name="plan"),
         path("plan/csv/", plan.plan_csv, name="plan-csv"),
         path("feeds/search.atom", feeds.search_feed, name="feed"),
+        path("calendar/search.ics", ical.search_calendar, name="calendar"),
+        path(
+            "programmes/<slug:slug>/calendar.ics",
+            ical.programme_calendar,
+            name="programme-calendar",
+        ),
     ],
     "finder",
 )
