@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from finder import feeds, ical, pages, plan, views
+from finder import alerts, feeds, ical, pages, plan, views
 from finder.sitemaps import SITEMAPS
 
 # The finder itself: the search page and its JSON twin (finder/views.py).
@@ -25,6 +25,9 @@ finder_patterns = (
             ical.programme_calendar,
             name="programme-calendar",
         ),
+        path("alerts/", alerts.sign_up, name="alerts"),
+        path("alerts/confirm/<str:token>/", alerts.confirm, name="alerts-confirm"),
+        path("alerts/unsubscribe/<str:token>/", alerts.unsubscribe, name="alerts-unsubscribe"),
     ],
     "finder",
 )
