@@ -350,3 +350,10 @@ class _Out:
 
     def flush(self) -> None:
         pass
+
+
+def test_about_page_says_what_alerts_keep_and_for_how_long(client, db, settings) -> None:
+    settings.FINDER_ALERT_RETENTION_DAYS = 200
+    html = client.get(reverse("site:about")).content.decode()
+    assert "we keep your email address and your search, and nothing else" in html
+    assert "we delete them 200 days after you confirm" in html
