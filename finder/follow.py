@@ -96,6 +96,7 @@ def explained(
 class Dates:
     """The dates of a programme that matter to a business, as the catalogue gives them."""
 
+    pk: int
     slug: str
     name: str
     opens_on: datetime.date | None
@@ -117,6 +118,6 @@ class Dates:
 def dates_of(slugs: list[str]) -> dict[str, Dates]:
     """The dates of the programmes ``slugs``, by slug: one query however many."""
     rows = Programme.objects.filter(slug__in=slugs).values(
-        "slug", "name", "opens_on", "closes_on", "cohort_starts_on", "dates_note", "website"
+        "pk", "slug", "name", "opens_on", "closes_on", "cohort_starts_on", "dates_note", "website"
     )
     return {row["slug"]: Dates(**row) for row in rows}

@@ -24,7 +24,6 @@ from icalendar import Calendar, Event, Timezone
 
 from finder import follow
 from programmes import changes
-from programmes.models import Programme
 
 #: Each date a programme may give: the field, the UID's word for it, and what happens.
 KINDS = (
@@ -34,13 +33,10 @@ KINDS = (
 )
 
 
-def calendar(
-    request: HttpRequest, name: str, programmes: list[follow.Dates], pks: dict[str, int]
-) -> bytes:
-    """A calendar called ``name`` of the dates of ``programmes`` (``pks``: each one's
-    primary key by slug, to find when it last changed)."""
+def calendar(request: HttpRequest, name: str, programmes: list[follow.Dates]) -> bytes:
+    """A calendar called ``name`` of the dates of ``programmes``."""
     host = request.get_host()
-    stamps = changes.last_changed(pks.values())
+    stamps = changes.last_changed(dates.pk for dates in programmes)
     now = timezone.now()
     cal = Calendar()
     cal.add("prodid", "-//Scaleup Support Finder//Programme dates//EN")
@@ -49,7 +45,7 @@ def calendar(
     cal.add("x-wr-calname", name)
     for dates in programmes:
         url = request.build_absolute_uri(reverse("programmes:detail", args=[dates.slug]))
-        stamp = stamps.get(pks.get(dates.slug), now).astimezone(datetime.UTC)
+        stamp = stamps.get(dates.pk, now).astimezone(datetime.UTC)
         for field, kind, happens in KINDS:
             day = getattr(dates, field)
             if day is None:
@@ -99,10 +95,10 @@ def search_calendar(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return follow.bad_search(form, "calendar")
     results = follow.everything(form.profile(), timezone.localdate()).results
-    pks = {result.programme.slug: result.pk for result in results}
-    dates = follow.dates_of(list(pks))
-    ordered = [dates[slug] for slug in pks if slug in dates]
-    content = calendar(request, "Support programme dates for your search", ordered, pks)
+    slugs = [result.programme.slug for result in results]
+    dates = follow.dates_of(slugs)
+    ordered = [dates[slug] for slug in slugs if slug in dates]
+    content = calendar(request, "Support programme dates for your search", ordered)
     return _response(content, "support-programme-dates.ics")
 
 
@@ -112,6 +108,5 @@ def programme_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     dates = follow.dates_of([slug]).get(slug)
     if dates is None:
         raise Http404("There is no programme with that address.")
-    pk = Programme.objects.values_list("pk", flat=True).get(slug=slug)
-    content = calendar(request, f"{dates.name}: dates", [dates], {slug: pk})
+    content = calendar(request, f"{dates.name}: dates", [dates])
     return _response(content, f"{slug}.ics")

@@ -44,22 +44,9 @@ from programmes.eligibility import Term
 #: misses, and an address has to stay short enough for every browser and server.
 MOST_PICKS = 30
 
-#: The questions, in the order the finder asks them; "Where" stands for the postcode or
-#: the area chosen.
-QUESTIONS = (
-    "where",
-    "sector",
-    "stage",
-    "led_by_women",
-    "employees",
-    "turnover",
-    "funding",
-    "support",
-    "employees_3y_ago",
-    "turnover_3y_ago",
-    "q",
-    "include_closed",
-)
+#: The form's fields that are not questions about the business; the postcode and the
+#: area chosen are one question, "Where".
+NOT_QUESTIONS = ("programme", "location", "near_misses")
 MONEY = ("turnover", "funding", "turnover_3y_ago")
 
 
@@ -165,13 +152,16 @@ def build_plan(
 
 
 def answers(form: BusinessProfileForm) -> list[tuple[str, str]]:
-    """The business's answers to the valid ``form``, question by question, as the finder
-    asks them: "Not given" for those left out; a postcode with where it was found."""
+    """The business's answers to the valid ``form``, question by question in the order the
+    finder asks them: "Not given" for those left out; a postcode with where it was
+    found."""
     data = form.cleaned_data
     profile = form.profile()
     worded = []
-    for name in QUESTIONS:
-        if name == "where":
+    for name in form.fields:
+        if name in NOT_QUESTIONS:
+            continue
+        if name == "postcode":
             value = profile.postcode_found or profile.location_name or ""
             worded.append(("Where is your business?", value))
             continue
