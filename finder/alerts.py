@@ -158,11 +158,14 @@ def _date(value: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if value else None
 
 
-def compare(before: dict[str, dict], now: dict[str, dict]) -> list[Changed]:
+def compare(
+    before: dict[str, dict], now: dict[str, dict], statuses: dict[str, dict] | None = None
+) -> list[Changed]:
     """What differs between two states of a search (``state_of``), programme by
     programme: newly a match first, then near misses that became matches, then those
     whose status or dates changed, those newly nearly a match, and last those no longer
-    found."""
+    found. ``statuses`` gives the status now, and the rules failed, of programmes no
+    longer found (``statuses_now``); one missing from it has left the catalogue."""
     sections: dict[str, list[Changed]] = {
         "new": [],
         "now-a-match": [],
@@ -209,16 +212,40 @@ def compare(before: dict[str, dict], now: dict[str, dict]) -> list[Changed]:
         elif detail:
             sections["changed"].append(Changed(slug, was_is["name"], detail[0], detail[1:]))
     for slug, was in before.items():
-        if slug not in now and Level(was["level"]) in MATCHES:
-            sections["gone"].append(
-                Changed(
-                    slug,
-                    was["name"],
-                    "No longer found for your search",
-                    ["It may have closed, or its rules or your search may have changed."],
-                )
-            )
+        if slug in now or Level(was["level"]) not in MATCHES:
+            continue
+        current = (statuses or {}).get(slug)
+        if current is None:
+            why = ["It has been taken out of our catalogue."]
+        elif current["status"] != was["status"]:
+            why = [f"{changes.status_change(was['status'], current['status'])}."]
+        elif current["unmet"]:
+            why = ["It no longer fits your search:", *current["unmet"]]
+        else:
+            # Its rules still fit: the one thing left that hides a programme.
+            why = ["It no longer offers the kind of support you asked for."]
+        sections["gone"].append(Changed(slug, was["name"], "No longer found for your search", why))
     return [found for section in sections.values() for found in section]
+
+
+def gone(before: dict[str, dict], now: dict[str, dict]) -> list[str]:
+    """The programmes a search found before, and finds no longer."""
+    return [slug for slug in before if slug not in now]
+
+
+def statuses_now(
+    profile: BusinessProfile, slugs: list[str], today: datetime.date
+) -> dict[str, dict]:
+    """The status on ``today`` of each programme of ``slugs`` still in the catalogue, and
+    the rules it fails for ``profile``, in words."""
+    results, _ = follow.explained(profile, slugs, today)
+    return {
+        result.programme.slug: {
+            "status": result.status.value,
+            "unmet": [reason.text for reason in result.match.unmet],
+        }
+        for result in results
+    }
 
 
 # --- Email ------------------------------------------------------------------------------
@@ -285,8 +312,11 @@ def send_due(now: datetime.datetime, site: str, *, dry_run: bool = False) -> Run
         if not form.is_valid():
             run.invalid.append(subscription.pk)
             continue
-        state = state_of(form.profile(), today)
-        found = compare(subscription.state, state)
+        profile = form.profile()
+        state = state_of(profile, today)
+        found = compare(
+            subscription.state, state, statuses_now(profile, gone(subscription.state, state), today)
+        )
         if dry_run:
             run.sent += bool(found)
             run.unchanged += not found

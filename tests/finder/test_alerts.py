@@ -264,7 +264,7 @@ def test_send_alerts_sends_nothing_when_nothing_changed_or_when_not_due(client, 
     make_due(subscription)
     call_command("send_alerts", stdout=_Out())
     [message] = mail.outbox
-    assert "Growth Course\nNo longer found for your search" in message.body
+    assert "Growth Course\nNo longer found for your search\n- Closed.\n" in message.body
 
 
 def test_send_alerts_no_longer_a_match_names_the_rule(client, catalogue) -> None:
@@ -357,3 +357,33 @@ def test_about_page_says_what_alerts_keep_and_for_how_long(client, db, settings)
     html = client.get(reverse("site:about")).content.decode()
     assert "we keep your email address and your search, and nothing else" in html
     assert "we delete them 200 days after you confirm" in html
+
+
+def test_compare_says_why_a_match_is_no_longer_found() -> None:
+    was = {
+        "name": "A",
+        "level": "eligible",
+        "status": "open",
+        "opens_on": None,
+        "closes_on": None,
+        "cohort_starts_on": None,
+        "reasons": {},
+        "unmet": [],
+    }
+    before = {name.lower(): {**was, "name": name} for name in "ABCD"}
+    now = {
+        "a": {"status": "closed", "unmet": []},
+        "b": {"status": "open", "unmet": ["Only in Derby.", "Only for 10 or more employees."]},
+        "c": {"status": "open", "unmet": []},
+    }
+    found = alerts.compare(before, {}, now)
+    assert all(item.headline == "No longer found for your search" for item in found)
+    assert [(item.name, item.lines) for item in found] == [
+        ("A", ["Closed."]),
+        (
+            "B",
+            ["It no longer fits your search:", "Only in Derby.", "Only for 10 or more employees."],
+        ),
+        ("C", ["It no longer offers the kind of support you asked for."]),
+        ("D", ["It has been taken out of our catalogue."]),
+    ]
