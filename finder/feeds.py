@@ -23,6 +23,7 @@ from django.views.decorators.http import require_safe
 from finder import follow
 from finder.forms import BusinessProfileForm
 from finder.search import Result
+from finder.summary import Recommendation
 from programmes import changes
 from programmes.models import Programme
 
@@ -115,7 +116,8 @@ class SearchFeed(Feed):
             "<p>What changed, newest first:</p><ul>{}</ul>",
             entry.result.programme.summary,
             verdict,
-            entry.result.status.label,
+            # "Open (not confirmed: ...)" on old evidence, as the result card says it.
+            Recommendation(result=entry.result, url=entry.url).status,
             listed,
         )
 

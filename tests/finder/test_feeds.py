@@ -110,3 +110,16 @@ def test_feed_of_a_bad_search_answers_400_naming_the_problem(
     assert response.status_code == 400
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert message in response.content.decode()
+
+
+def test_feed_says_when_a_status_is_not_confirmed(client, db) -> None:
+    places = make_geography()
+    make_programme(
+        slug="old-news", name="Old News", places=[places["coventry"]], evidence_year=2019
+    )
+    root = feed(client, "location=coventry")
+    [entry] = root.findall(f"{ATOM}entry")
+    assert (
+        "Status: Open (not confirmed: check with the provider that it still runs)."
+        in entry.findtext(f"{ATOM}summary")
+    )
