@@ -84,3 +84,20 @@ def test_plan_built_from_results_prints_without_form_controls(
         assert live_server.url + "/programmes/" in after
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
+def test_plan_is_made_without_javascript(browser, live_server, plan_catalogue) -> None:
+    """With scripts off the picks are a plain form: the plan opens, without its print
+    button (the browser's own Print works)."""
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        browser.get(live_server.url + "/?location=coventry")
+        picker = browser.find_element(By.ID, "plan-picker")
+        picker.find_element(By.CSS_SELECTOR, "label[for=pick-coventry-fund]").click()
+        picker.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(browser, 10).until(lambda d: "/plan/" in d.current_url)
+        headings = browser.find_elements(By.CSS_SELECTOR, ".app-plan__programme h3")
+        assert [heading.text for heading in headings] == ["Coventry Fund"]
+        assert not browser.find_element(By.CSS_SELECTOR, "[data-print]").is_displayed()
+    finally:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
