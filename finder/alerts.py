@@ -38,6 +38,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -102,18 +103,31 @@ def read_confirm_token(token: str) -> dict[str, str]:
     return {"email": data["e"], "query": data["q"], "frequency": data["f"]}
 
 
+def _address_mark(email: str) -> str:
+    """A keyed hash of an address: the unsubscribe link names its alert's address by it,
+    so the link (which ends up in mail headers and server logs) does not carry the
+    address itself."""
+    return salted_hmac(UNSUBSCRIBE_SALT, email).hexdigest()[:16]
+
+
 def unsubscribe_token(subscription: AlertSubscription) -> str:
-    # The address is in it too: a new alert reusing a deleted one's id is not its.
-    return signing.dumps({"id": subscription.pk, "e": subscription.email}, salt=UNSUBSCRIBE_SALT)
+    # The address is marked too: a new alert reusing a deleted one's id is not its.
+    mark = _address_mark(subscription.email)
+    return signing.dumps({"id": subscription.pk, "m": mark}, salt=UNSUBSCRIBE_SALT)
 
 
 def subscription_for(token: str) -> AlertSubscription | None:
     """The alert an unsubscribe link is for, or None when it no longer exists. Raises
     ``signing.BadSignature`` for a link that was not made here."""
     data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    if not isinstance(data, dict) or not {"id", "e"} <= data.keys():
+    if not isinstance(data, dict) or not {"id", "m"} <= data.keys():
         raise signing.BadSignature("not an unsubscribe link")
-    return AlertSubscription.objects.filter(pk=data["id"], email=data["e"]).first()
+    subscription = AlertSubscription.objects.filter(pk=data["id"]).first()
+    if subscription is None or not constant_time_compare(
+        _address_mark(subscription.email), data["m"]
+    ):
+        return None
+    return subscription
 
 
 # --- What a search finds, and what changed -----------------------------------------------
