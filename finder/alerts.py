@@ -26,13 +26,13 @@ The rules it keeps:
 from __future__ import annotations
 
 import datetime
+import smtplib
 from dataclasses import dataclass, field
 
 from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -309,25 +309,35 @@ class Run:
     deleted: int = 0
     #: Alerts whose search is no longer valid (a place removed from the catalogue, say).
     invalid: list[int] = field(default_factory=list)
+    #: Alerts whose email could not be sent, with why: tried again next run.
+    failed: list[tuple[int, str]] = field(default_factory=list)
 
 
 def send_due(now: datetime.datetime, site: str, *, dry_run: bool = False) -> Run:
     """Delete the alerts past retention, then check every alert due at ``now`` and email
-    what changed; links start with ``site``. With ``dry_run``, change and send nothing."""
+    what changed; links start with ``site``. With ``dry_run``, change and send nothing.
+
+    An alert whose email cannot be sent (the mail server refuses or is down) is left as
+    it was, so the next run tries it again, and the rest carry on."""
     run = Run()
     expired = list(AlertSubscription.objects.past_retention(now).values_list("pk", flat=True))
     run.deleted = len(expired)
     if not dry_run:
         AlertSubscription.objects.filter(pk__in=expired).delete()
     today = timezone.localdate(now)
+    # Alerts on the same search share one reading of it.
+    searched: dict[str, tuple[BusinessProfile, dict[str, dict]] | None] = {}
     for subscription in AlertSubscription.objects.due(now).exclude(pk__in=expired):
         run.checked += 1
-        form = follow.search_form(QueryDict(subscription.query))
-        if not form.is_valid():
+        if subscription.query not in searched:
+            form = follow.search_form(QueryDict(subscription.query))
+            searched[subscription.query] = (
+                (form.profile(), state_of(form.profile(), today)) if form.is_valid() else None
+            )
+        if searched[subscription.query] is None:
             run.invalid.append(subscription.pk)
             continue
-        profile = form.profile()
-        state = state_of(profile, today)
+        profile, state = searched[subscription.query]
         found = compare(
             subscription.state, state, statuses_now(profile, gone(subscription.state, state), today)
         )
@@ -335,17 +345,20 @@ def send_due(now: datetime.datetime, site: str, *, dry_run: bool = False) -> Run
             run.sent += bool(found)
             run.unchanged += not found
             continue
-        with transaction.atomic():
-            # Sent first: if sending fails, the alert stays as it was and is tried again.
-            if found:
+        if found:
+            try:
                 changes_email(subscription, found, site).send()
-                subscription.last_sent_at = now
-                run.sent += 1
-            else:
-                run.unchanged += 1
-            subscription.state = state
-            subscription.last_checked_at = now
-            subscription.save(update_fields=["state", "last_checked_at", "last_sent_at"])
+            except (OSError, smtplib.SMTPException) as error:
+                run.failed.append((subscription.pk, str(error) or type(error).__name__))
+                continue
+            subscription.last_sent_at = now
+            run.sent += 1
+        else:
+            run.unchanged += 1
+        # What was sent (or found unchanged) is the next run's starting point.
+        subscription.state = state
+        subscription.last_checked_at = now
+        subscription.save(update_fields=["state", "last_checked_at", "last_sent_at"])
     return run
 
 

@@ -397,3 +397,19 @@ def test_unsubscribe_link_does_not_carry_the_address(client, catalogue) -> None:
     assert alerts.subscription_for(token) == subscription
     AlertSubscription.objects.filter(pk=subscription.pk).update(email="someone.else@example.org")
     assert alerts.subscription_for(token) is None
+
+
+def test_send_alerts_sends_each_alert_on_the_same_search(client, catalogue) -> None:
+    first = subscribe(client, email="one@example.org")
+    second = subscribe_another(client, "two@example.org")
+    mail.outbox.clear()
+    make_programme(slug="new-loan", name="New Loan", places=["coventry"])
+    make_due(first)
+    make_due(second)
+    call_command("send_alerts", stdout=(out := _Out()))
+    assert "Checked 2 alerts due: 2 sent an email" in out.text
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "one@example.org",
+        "two@example.org",
+    ]
+    assert all("New Loan\nNewly found: eligible" in message.body for message in mail.outbox)

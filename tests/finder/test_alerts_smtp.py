@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +25,8 @@ pytestmark = pytest.mark.django_db
 
 class Inbox:
     """An aiosmtpd handler keeping every message it is given."""
+
+    port: int
 
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
@@ -55,6 +57,7 @@ def smtp_server(settings) -> Iterator[Inbox]:
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.DEFAULT_FROM_EMAIL = "Scaleup Support Finder <alerts@finder.example.org>"
     settings.FINDER_SITE_URL = "https://finder.example.org"
+    inbox.port = controller.port
     try:
         yield inbox
     finally:
@@ -119,3 +122,30 @@ def test_alerts_by_real_smtp_from_sign_up_to_one_click_unsubscribe(client, smtp_
     )
     assert response.status_code == 200
     assert AlertSubscription.objects.count() == 0
+
+
+def test_send_alerts_with_the_mail_server_down_keeps_alerts_to_try_again(
+    client, smtp_server, settings
+) -> None:
+    places = make_geography()
+    make_programme(slug="coventry-grant", name="Coventry Grant", places=[places["coventry"]])
+    client.post(
+        f"{reverse('finder:alerts')}?location=coventry",
+        {"email": "owner@example.org", "frequency": "daily"},
+    )
+    link = re.search(r"http://testserver(/alerts/confirm/\S+/)", body(smtp_server.messages[0]))
+    client.post(link.group(1))
+    before = AlertSubscription.objects.get()
+    make_programme(slug="new-loan", name="New Loan", places=[places["coventry"]])
+    AlertSubscription.objects.update(last_checked_at=timezone.now() - datetime.timedelta(days=1))
+
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+    with pytest.raises(CommandError, match="1 alert could not be sent"):
+        call_command("send_alerts", stdout=None, stderr=None)
+    after = AlertSubscription.objects.get()
+    assert after.state == before.state  # left as it was
+
+    # The server is back: the next run sends it.
+    settings.EMAIL_PORT = smtp_server.port
+    call_command("send_alerts", stdout=None)
+    assert "New Loan\nNewly found: eligible" in body(smtp_server.messages[-1])

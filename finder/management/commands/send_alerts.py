@@ -57,6 +57,13 @@ class Command(BaseCommand):
                     f"Alert ids: {ids}"
                 )
             )
+        if run.failed:
+            for pk, why in run.failed:
+                self.stderr.write(f"Alert {pk}: the email could not be sent: {why}")
+            raise CommandError(
+                f"{_plural(len(run.failed), 'alert')} could not be sent; "
+                "they are left as they were and will be tried again next run."
+            )
         if dry_run:
             self.stdout.write(self.style.WARNING("Dry run: nothing was sent or changed."))
         else:
