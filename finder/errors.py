@@ -36,7 +36,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return _page("403.html", 403, csrf=True)
 
 
-def method_not_allowed(request: HttpRequest) -> HttpResponse:
+def method_not_allowed(request: HttpRequest, allowed=SAFE_METHODS) -> HttpResponse:
     response = _page("405.html", 405, method=request.method)
-    response["Allow"] = ", ".join(SAFE_METHODS)
+    response["Allow"] = ", ".join(allowed)
     return response

@@ -13,16 +13,28 @@ from finder import errors
 class PublicMethodsMiddleware:
     """Public pages, the API and the files machines read (sitemap.xml, robots.txt) are
     read-only: any method but GET and HEAD (POST, OPTIONS, TRACE...) gets the styled 405
-    with ``Allow: GET, HEAD`` before any view runs. Only the admin takes forms."""
+    with ``Allow: GET, HEAD`` before the view runs. Only the admin and the email alerts'
+    forms (sign up, confirm, unsubscribe: finder/alerts.py) take others, and their views
+    say which."""
+
+    TAKES_FORMS = frozenset({"finder:alerts", "finder:alerts-confirm", "finder:alerts-unsubscribe"})
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
         self.admin = reverse("admin:index")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method not in errors.SAFE_METHODS and not request.path.startswith(self.admin):
-            return errors.method_not_allowed(request)
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
+        if request.path.startswith(self.admin):
+            return None
+        allowed = errors.SAFE_METHODS
+        if request.resolver_match.view_name in self.TAKES_FORMS:
+            allowed = (*allowed, "POST")
+        if request.method in allowed:
+            return None
+        return errors.method_not_allowed(request, allowed)
 
 
 class PermissionsPolicyMiddleware:

@@ -308,3 +308,64 @@ class CatalogueVersion(models.Model):
 
     def __str__(self) -> str:
         return f"catalogue version {self.number}"
+
+
+class AlertSubscriptionQuerySet(models.QuerySet):
+    def past_retention(self, now: datetime.datetime) -> AlertSubscriptionQuerySet:
+        """Alerts confirmed more than ``FINDER_ALERT_RETENTION_DAYS`` ago: the address and
+        the search are kept no longer, whether or not anything was sent."""
+        days = settings.FINDER_ALERT_RETENTION_DAYS
+        return self.filter(confirmed_at__lt=now - datetime.timedelta(days=days))
+
+    def due(self, now: datetime.datetime) -> AlertSubscriptionQuerySet:
+        """Alerts to check at ``now``: daily ones last checked a day ago, weekly ones a
+        week ago. An hour's slack lets a daily cron job that starts a little early or
+        late still find yesterday's alerts due."""
+        slack = datetime.timedelta(hours=1)
+        daily = models.Q(
+            frequency=AlertSubscription.Frequency.DAILY,
+            last_checked_at__lte=now - datetime.timedelta(days=1) + slack,
+        )
+        weekly = models.Q(
+            frequency=AlertSubscription.Frequency.WEEKLY,
+            last_checked_at__lte=now - datetime.timedelta(days=7) + slack,
+        )
+        return self.filter(daily | weekly)
+
+
+class AlertSubscription(models.Model):
+    """A confirmed email alert: an address, a finder search and how often to check it
+    (finder/alerts.py). Created only when the owner of the address follows the signed
+    link sent to it; deleted on unsubscribe and after the retention period.
+
+    ``state`` is what the last email (or the confirmation) described: for each programme
+    found, its slug, verdict, status, dates and reasons. The next email says what differs
+    from it, and is not sent when nothing does.
+    """
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+
+    email = models.EmailField()
+    #: The search: the finder's own parameters, as its address carries them.
+    query = models.TextField(blank=True)
+    frequency = models.CharField(max_length=10, choices=Frequency, default=Frequency.WEEKLY)
+    confirmed_at = models.DateTimeField()
+    last_checked_at = models.DateTimeField()
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    state = models.JSONField(default=dict, blank=True)
+
+    objects = AlertSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "query"], name="alert_unique_search_per_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        # No personal data: see the module docstring.
+        return f"Alert {self.pk}"

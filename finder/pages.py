@@ -68,6 +68,7 @@ def about(request: HttpRequest) -> HttpResponse:
             "picture": picture,
             "review_months": REVIEW_MONTHS,
             "evidence_months": settings.FINDER_EVIDENCE_MONTHS,
+            "alert_retention_days": settings.FINDER_ALERT_RETENTION_DAYS,
             "source_years": Source.objects.aggregate(oldest=Min("year"), newest=Max("year")),
             "breadcrumbs": breadcrumbs(("About this service", None)),
         },

@@ -126,15 +126,7 @@ def run_search(
     near_misses = found.near_misses
 
     def explained(pk) -> Result:
-        rules = catalogue.get(int(pk))
-        match = evaluate(rules=rules, profile=profile, today=today)
-        return Result(
-            pk=int(pk),
-            programme=rules,
-            match=match,
-            status=Programme.Status(rules.status_on(today)),
-            confirmed=rules.confirmed_on(today),
-        )
+        return explain(catalogue, pk, profile, today)
 
     results = [explained(pk) for pk in paged.object_list]
     return Search(
@@ -146,4 +138,19 @@ def run_search(
         found=found,
         checked=explained(catalogue.pk_of[programme]) if programme in catalogue.pk_of else None,
         front_doors=catalogue.front_doors_for(profile.location_within),
+    )
+
+
+def explain(
+    catalogue: index.CatalogueIndex, pk, profile: BusinessProfile, today: datetime.date
+) -> Result:
+    """How the programme ``pk`` of ``catalogue`` matches ``profile`` on ``today``, criterion
+    by criterion: a result card, a support plan's entry, an alert's comparison."""
+    rules = catalogue.get(int(pk))
+    return Result(
+        pk=int(pk),
+        programme=rules,
+        match=evaluate(rules=rules, profile=profile, today=today),
+        status=Programme.Status(rules.status_on(today)),
+        confirmed=rules.confirmed_on(today),
     )

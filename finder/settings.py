@@ -268,6 +268,37 @@ CATALOGUE_SOURCES_FILE = BASE_DIR / "seeds" / "register.yaml"
 # enquiry or any of its referrals) for this many days.
 FINDER_ENQUIRY_RETENTION_DAYS = env_int("FINDER_ENQUIRY_RETENTION_DAYS", 730, minimum=1)
 
+# Email alerts of a search (finder/alerts.py). The address and the search are personal
+# data: stored only once confirmed, deleted on unsubscribe, and deleted by send_alerts
+# this many days after confirmation (signing up again renews them).
+FINDER_ALERT_RETENTION_DAYS = env_int("FINDER_ALERT_RETENTION_DAYS", 365, minimum=1)
+# How long a confirmation link works.
+FINDER_ALERT_CONFIRM_HOURS = env_int("FINDER_ALERT_CONFIRM_HOURS", 48, minimum=1)
+# The site's address for links in the emails send_alerts sends (no request to read it
+# from there): required without debug.
+FINDER_SITE_URL = os.environ.get(
+    "FINDER_SITE_URL", "http://127.0.0.1:8000" if DEBUG else ""
+).rstrip("/")
+
+# Email goes through Django's email framework: printed to the console with debug (make
+# run), SMTP from these variables in production.
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DJANGO_DEFAULT_FROM_EMAIL", "Scaleup Support Finder <alerts@localhost>"
+)
+
 # Admin login hardening (django-axes; finder/limits.py). Three lockouts, each for
 # AXES_COOLOFF_HOURS from the latest failure: AXES_FAILURE_LIMIT failures for one username
 # from one address lock that pair (so a shared office address, or a load balancer, cannot

@@ -7,15 +7,33 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from finder import health, limits, pages, views
+from finder import alerts, feeds, health, ical, limits, pages, plan, views
 from finder.sitemaps import SITEMAPS
 
 # The finder itself: the search page and its JSON twin (finder/views.py).
 finder_patterns = (
     [
-        # Per-client rate limits (finder/limits.py, FINDER_RATE_LIMITS).
+        # Per-client rate limits (finder/limits.py, FINDER_RATE_LIMITS) on every address
+        # that runs a search (and on the one that sends a confirmation email).
         path("", limits.rate_limited("search")(views.home), name="home"),
         path("api/match/", limits.rate_limited("api")(views.api_match), name="api-match"),
+        # Keep and follow a search (issue 20): finder/plan.py, feeds.py, ical.py, alerts.py.
+        path("plan/", limits.rate_limited("search")(plan.plan_page), name="plan"),
+        path("plan/csv/", limits.rate_limited("search")(plan.plan_csv), name="plan-csv"),
+        path("feeds/search.atom", limits.rate_limited("search")(feeds.search_feed), name="feed"),
+        path(
+            "calendar/search.ics",
+            limits.rate_limited("search")(ical.search_calendar),
+            name="calendar",
+        ),
+        path(
+            "programmes/<slug:slug>/calendar.ics",
+            ical.programme_calendar,
+            name="programme-calendar",
+        ),
+        path("alerts/", limits.rate_limited("search")(alerts.sign_up), name="alerts"),
+        path("alerts/confirm/<str:token>/", alerts.confirm, name="alerts-confirm"),
+        path("alerts/unsubscribe/<str:token>/", alerts.unsubscribe, name="alerts-unsubscribe"),
     ],
     "finder",
 )

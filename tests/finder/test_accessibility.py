@@ -37,6 +37,13 @@ PAGES = [
     ("place with scaleup statistics", "/places/west-midlands-combined-authority/"),
     ("place index", "/places/"),
     ("A to Z of programmes", "/programmes/"),
+    (
+        "support plan",
+        "/plan/?location=coventry&employees=3&pick=west-midlands-co-investment-fund"
+        "&pick=aston-small-business-growth-programme",
+    ),
+    ("support plan with errors", "/plan/?location=coventry&pick=no-such-programme"),
+    ("email alert sign-up", "/alerts/?location=coventry&employees=3"),
     ("about", "/about/"),
     ("accessibility statement", "/accessibility/"),
     ("page not found", "/programmes/no-such-programme/"),

@@ -28,7 +28,8 @@ pytestmark = pytest.mark.django_db
         "/sitemap.xml",
         "/robots.txt",
         "/healthz",
-        "/no-such-page/",
+        "/plan/",
+        "/feeds/search.atom",
     ],
 )
 def test_public_paths_take_only_get_and_head(client: Client, method: str, path: str) -> None:
@@ -38,6 +39,20 @@ def test_public_paths_take_only_get_and_head(client: Client, method: str, path: 
     assert STYLED in response.text
     assert "Sorry, this page cannot do that" in response.text
     assert "<urlset" not in response.text  # the sitemap's body is not sent
+
+
+@pytest.mark.parametrize("method", ["post", "delete"])
+def test_a_page_that_does_not_exist_is_not_found_whatever_the_method(client, method) -> None:
+    assert getattr(client, method)("/no-such-page/").status_code == 404
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "options", "trace"])
+def test_the_alerts_forms_take_no_other_method_than_theirs(client: Client, method: str) -> None:
+    """The alerts' pages take POST (their forms) as well as GET and HEAD, and nothing else."""
+    response = getattr(client, method)("/alerts/")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, POST"
+    assert "Sorry, this page cannot do that" in response.text
 
 
 def test_sitemap_answers_get_and_head(client: Client) -> None:
