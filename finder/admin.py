@@ -23,7 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
-from finder import summary, vocabulary
+from finder import cache, summary, vocabulary
 from finder.forms import (
     MAX_EMPLOYEES,
     MAX_POUNDS,
@@ -55,9 +55,11 @@ def enquiry_search(enquiry: Enquiry) -> Search:
     same programmes in the same order with the same reasons and the same front doors —
     with at most MATCH_LIMIT + 1 results and near misses, so the caller can tell there
     are more. The enquiry page and the client summary both show it."""
+    version = cache.catalogue_version()
     return run_search(
-        enquiry.to_profile(),
+        enquiry.to_profile(version),
         today=timezone.localdate(),
+        version=version,
         page_size=MATCH_LIMIT + 1,
         near_misses_shown=MATCH_LIMIT + 1,
     )

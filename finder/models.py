@@ -122,15 +122,16 @@ class Enquiry(models.Model):
         # Enquiries have no public page: their only address is in the admin.
         return reverse("admin:finder_enquiry_change", args=[self.pk])
 
-    def to_profile(self) -> BusinessProfile:
+    def to_profile(self, version: int | None = None) -> BusinessProfile:
         """The enquiry as the finder's matching engine sees a business: blank answers
         stay unknown, and the location brings every place containing it (a Coventry
         business can use a West Midlands programme). Closed and proposed programmes
         stay hidden, as in the finder by default: they are not something to refer to.
+        ``version``: the catalogue version, when the caller has read it already.
         """
         from finder import vocabulary
 
-        words = vocabulary.current()
+        words = vocabulary.current(version)
         where = words.location(self.location.slug if self.location else None)
         postcode = postcodes.parse(self.postcode)
         if postcode is not None:

@@ -138,7 +138,7 @@ def test_nearest_leaves_out_places_containing_another() -> None:
     make_place("england", kind=Place.Kind.NATION)
     make_place("region", kind=Place.Kind.REGION, parents=["england"])
     make_place("town", parents=["region"])
-    places = vocabulary.read()
+    places = vocabulary.current()
     assert places.nearest(places.containing("town"), {"england", "region", "town"}) == {"town"}
     assert places.nearest(places.containing("town"), {"england", "region"}) == {"region"}
     assert places.nearest(places.containing("region"), {"town"}) == frozenset()
