@@ -68,18 +68,29 @@ def _query(name: str, description: str, schema: dict, example=None) -> dict:
     return parameter
 
 
+# The parameters' patterns are what the finder's form could accept, as regular
+# expressions (ECMA 262, as JSON Schema reads them): anything outside them is refused
+# with a 400. The form's other rules (a maximum, whole pounds) are said in words, and
+# answered with a 400 too. Python strips a few more characters as spaces than \s covers.
+SPACE = r"[\s\x1c-\x1f\x85]"
 WHOLE_NUMBER = {
     "type": "string",
-    "pattern": r"^\s*[0-9][0-9,\s]*$",
-    "description": f"A whole number from 0 to {MAX_EMPLOYEES:,}; commas and spaces between "
-    "digits are ignored.",
+    "pattern": rf"^(?:[0-9,]|{SPACE})*$",
+    "description": f"A whole number from 0 to {MAX_EMPLOYEES:,}; commas and spaces are "
+    "ignored. Empty: not answered.",
 }
 MONEY = {
     "type": "string",
-    "pattern": r"^\s*£?\s*[0-9][0-9,]*(\.[0-9]+)?\s*(k|thousand|m|mn|million|bn|billion)?\s*$",
+    # Digits, commas, a point, £, spaces and the letters of k, thousand, m, mn, million,
+    # bn and billion in any case (the Kelvin sign lowercases to k).
+    "pattern": rf"^(?:[0-9,.£kKtThHoOuUsSaAnNdDmMiIlLbB\u212a]|{SPACE})*$",
     "description": f"Pounds, {MONEY_FORMATS}: commas only between thousands, whole pounds, "
-    "up to £1,000,000,000,000. Letters in any case.",
+    "up to £1,000,000,000,000, units in any case. Empty: not answered.",
 }
+YES_NO = (
+    rf"^{SPACE}*(?:[01]|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[Yy][Ee][Ss]|[Nn][Oo]"
+    rf"|[Oo][Nn]|[Oo][Ff][Ff])?{SPACE}*$"
+)
 
 
 def match_parameters(words: vocabulary.Vocabulary) -> list[dict]:
@@ -95,8 +106,9 @@ def match_parameters(words: vocabulary.Vocabulary) -> list[dict]:
         _query(
             "postcode",
             "A UK postcode (`CV1 2AB`, any case or spacing) or its first part (`CV7`, "
-            "`CV7 9`), instead of `location`. One we cannot find is a 400.",
-            {"type": "string", "maxLength": 20},
+            "`CV7 9`), instead of `location`: at most 20 characters, spaces around it aside. "
+            "One we cannot read or find is a 400.",
+            {"type": "string"},
             "CV1 2AB",
         ),
         _choice("sector", "The business's sector: a sector slug.", dict(words.sectors)),
@@ -136,20 +148,22 @@ def match_parameters(words: vocabulary.Vocabulary) -> list[dict]:
         _query("turnover_3y_ago", "Turnover three years ago.", MONEY),
         _query(
             "q",
-            "Words to search for: they rank programmes mentioning them, never hide any.",
-            {"type": "string", "maxLength": 200},
+            "Words to search for, at most 200 characters (spaces around them aside): they "
+            "rank programmes mentioning them, never hide any.",
+            {"type": "string"},
             "export",
         ),
         _query(
             "programme",
             "A programme's slug: its verdict comes back as `checked`, however it fares. "
             "A slug we do not have is a 400.",
-            {"type": "string", "pattern": r"^[-a-zA-Z0-9_]*$", "maxLength": 100},
+            {"type": "string", "pattern": rf"^{SPACE}*[-a-zA-Z0-9_]*{SPACE}*$"},
         ),
         _query(
             "include_closed",
-            "`1` (or `yes`, `true`, `on`) to include closed and proposed programmes.",
-            {"type": "string", "enum": ["", "0", "1", "yes", "no", "true", "false", "on", "off"]},
+            "`1` (or `yes`, `true`, `on`, any case) to include closed and proposed "
+            "programmes; `0` (`no`, `false`, `off`) or empty, the default, to hide them.",
+            {"type": "string", "pattern": YES_NO},
         ),
         _query(
             "near_misses",
