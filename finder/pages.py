@@ -15,7 +15,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from clusters.models import Source
-from programmes import review
+from programmes import opendata, review
 from programmes.models import Programme
 from programmes.review import REVIEW_MONTHS
 
@@ -67,6 +67,8 @@ def about(request: HttpRequest) -> HttpResponse:
             "evidence_months": settings.FINDER_EVIDENCE_MONTHS,
             "source_years": Source.objects.aggregate(oldest=Min("year"), newest=Max("year")),
             "breadcrumbs": breadcrumbs(("About this service", None)),
+            "licence": opendata.LICENCE,
+            "publisher": opendata.PUBLISHER,
         },
     )
 
