@@ -352,13 +352,19 @@ class PageForm(forms.Form):
         required=False,
         min_value=1,
         max_value=1_000_000,
-        error_messages={"invalid": "Give page as a whole number, 1 or more"},
+        error_messages={
+            key: "Give page as a whole number from 1 to 1,000,000"
+            for key in ("invalid", "min_value", "max_value")
+        },
     )
     per_page = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=MAX_PER_PAGE,
-        error_messages={"invalid": f"Give per_page as a whole number from 1 to {MAX_PER_PAGE}"},
+        error_messages={
+            key: f"Give per_page as a whole number from 1 to {MAX_PER_PAGE}"
+            for key in ("invalid", "min_value", "max_value")
+        },
     )
 
     def clean(self) -> dict:
@@ -370,6 +376,16 @@ class PageForm(forms.Form):
         return cleaned
 
 
+AGE = "an age in years, from 0 to 200"
+TIME = "a time of day, like 09:30"
+
+
+def _says(name: str, what: str) -> dict[str, str]:
+    """Error messages naming the parameter and what it takes, for every way it can be
+    wrong."""
+    return {key: f"Give {name} as {what}" for key in ("invalid", "min_value", "max_value")}
+
+
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -378,14 +394,22 @@ class ServicesForm(PageForm):
     the standard's sake and change nothing: no programme has an age limit or opening
     hours."""
 
-    search = forms.CharField(required=False, max_length=200)
-    taxonomy_term_id = forms.CharField(required=False, max_length=100)
-    taxonomy_id = forms.CharField(required=False, max_length=100)
-    minimum_age = forms.FloatField(required=False, min_value=0, max_value=200)
-    maximum_age = forms.FloatField(required=False, min_value=0, max_value=200)
-    start_time = forms.TimeField(required=False)
-    end_time = forms.TimeField(required=False)
-    day = forms.CharField(required=False, max_length=20)
+    search = forms.CharField(
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "Give search as words, at most 200 characters"},
+    )
+    taxonomy_term_id = forms.CharField(required=False)
+    taxonomy_id = forms.CharField(required=False)
+    minimum_age = forms.FloatField(
+        required=False, min_value=0, max_value=200, error_messages=_says("minimum_age", AGE)
+    )
+    maximum_age = forms.FloatField(
+        required=False, min_value=0, max_value=200, error_messages=_says("maximum_age", AGE)
+    )
+    start_time = forms.TimeField(required=False, error_messages=_says("start_time", TIME))
+    end_time = forms.TimeField(required=False, error_messages=_says("end_time", TIME))
+    day = forms.CharField(required=False)
 
     def __init__(self, *args, terms: dict[str, Term], **kwargs) -> None:
         super().__init__(*args, **kwargs)

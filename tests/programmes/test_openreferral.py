@@ -260,12 +260,17 @@ def test_openreferral_lists_filter_by_term_taxonomy_and_words(client, feed):
         ({"start_time": "noon"}, "start_time"),
         ({"day": "someday"}, "day"),
         ({"search": "x\x00"}, "search"),
+        ({"search": "x" * 201}, "search"),
+        ({"maximum_age": "inf"}, "maximum_age"),
     ],
 )
 def test_openreferral_bad_parameters_are_a_clear_400(client, feed, query, field):
     response = client.get("/openreferral/services", query)
     assert response.status_code == 400
-    assert list(response.json()["errors"]) == [field]
+    errors = response.json()["errors"]
+    assert list(errors) == [field]
+    # Said in our words, naming what the parameter takes (not Django's "Ensure this...").
+    assert not errors[field][0].startswith("Ensure")
     assert response["Access-Control-Allow-Origin"] == "*"
 
 
