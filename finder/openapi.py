@@ -192,24 +192,10 @@ def components() -> dict:
         },
         "additionalProperties": False,
     }
+    # Every property of a result is always there (null when unknown).
     result = {
         "type": "object",
         "description": "A programme and how it matches the business, criterion by criterion.",
-        "required": [
-            "slug",
-            "name",
-            "url",
-            "status",
-            "status_confirmed",
-            "evidence_year",
-            "match",
-            "summary",
-            "reasons",
-            "eligibility_note",
-            "how_to_apply",
-            "fit",
-            "successors",
-        ],
         "properties": {
             "slug": {"type": "string"},
             "name": {"type": "string"},
@@ -235,6 +221,7 @@ def components() -> dict:
         },
         "additionalProperties": False,
     }
+    result["required"] = list(result["properties"])
     return {
         "schemas": {
             "ProgrammeLink": link,
