@@ -26,7 +26,7 @@ from pathlib import Path
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -502,10 +502,10 @@ def root(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @open_endpoint
-def openapi(request: HttpRequest) -> FileResponse:
+def openapi(request: HttpRequest) -> HttpResponse:
     """The Open Referral UK description this feed follows, exactly as published."""
-    return FileResponse(
-        open(ORUK_DIR / "schema" / "openapi.json", "rb"), content_type="application/json"
+    return HttpResponse(
+        (ORUK_DIR / "schema" / "openapi.json").read_bytes(), content_type="application/json"
     )
 
 
