@@ -54,7 +54,7 @@ def status_of(programme: Programme, today: datetime.date) -> tuple[str, bool]:
 def attribution(sources: Iterable[Source]) -> list[dict]:
     """Who the facts come from: each source document as the About page credits it."""
     return [
-        _without_empty(
+        without_empty(
             {
                 "slug": source.slug,
                 "title": source.title,
@@ -229,7 +229,7 @@ def _date(value: datetime.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _without_empty(data: dict) -> dict:
+def without_empty(data: dict) -> dict:
     """``data`` without the keys whose value is None, "" or an empty list: schema.org and
     Open Referral both want an unknown left out, not null."""
     return {key: value for key, value in data.items() if value not in (None, "", [], {})}
@@ -242,7 +242,7 @@ def programme_json_ld(programme: Programme, *, today: datetime.date, absolute: A
     """A programme as a schema.org ``Service``: who provides it, where and for whom,
     and (``offers``) the money per business, the cost and the dates, where known."""
     status, status_confirmed = status_of(programme, today)
-    money = _without_empty(
+    money = without_empty(
         {
             "@type": "MonetaryAmount",
             "currency": "GBP",
@@ -250,7 +250,7 @@ def programme_json_ld(programme: Programme, *, today: datetime.date, absolute: A
             "maxValue": programme.amount_max,
         }
     )
-    offer = _without_empty(
+    offer = without_empty(
         {
             "@type": "Offer",
             "description": programme.cost,
@@ -262,7 +262,7 @@ def programme_json_ld(programme: Programme, *, today: datetime.date, absolute: A
             else None,
         }
     )
-    audience = _without_empty(
+    audience = without_empty(
         {
             "@type": "BusinessAudience",
             "audienceType": _audience_words(programme),
@@ -270,7 +270,7 @@ def programme_json_ld(programme: Programme, *, today: datetime.date, absolute: A
             "yearlyRevenue": _quantity(programme.turnover_min, programme.turnover_max, "GBP"),
         }
     )
-    return _without_empty(
+    return without_empty(
         {
             "@context": "https://schema.org",
             "@type": "Service",
@@ -281,7 +281,7 @@ def programme_json_ld(programme: Programme, *, today: datetime.date, absolute: A
             "sameAs": programme.website,
             "serviceType": [support.name for support in programme.support_types.all()],
             "provider": [
-                _without_empty({"@type": "Organization", "name": p.name, "url": p.website})
+                without_empty({"@type": "Organization", "name": p.name, "url": p.website})
                 for p in programme.providers.all()
             ],
             "areaServed": [_area(place) for place in programme.places.all()],
@@ -344,7 +344,7 @@ def _area(place) -> dict:
 def _quantity(low: int | None, high: int | None, unit: str | None = None) -> dict | None:
     if low is None and high is None:
         return None
-    return _without_empty(
+    return without_empty(
         {
             "@type": "MonetaryAmount" if unit else "QuantitativeValue",
             "currency": unit,

@@ -37,7 +37,7 @@ from finder import index
 from finder.openapi import open_endpoint
 from programmes.eligibility import stems
 from programmes.models import Programme, Stage, SupportType
-from programmes.opendata import _without_empty, catalogue, record, status_of
+from programmes.opendata import catalogue, record, status_of, without_empty
 
 VERSION = "HSDS-UK-3.0"
 PROFILE = "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md"
@@ -168,7 +168,7 @@ def programme_terms(programme: Programme) -> list[Term]:
 
 def term_json(term: Term) -> dict:
     taxonomy = TAXONOMY_BY_KEY[term.taxonomy]
-    return _without_empty(
+    return without_empty(
         {
             "id": term.id,
             "name": term.name,
@@ -227,7 +227,7 @@ def status_and_alert(programme: Programme, today: datetime.date) -> tuple[str, s
 
 
 def _organisation_json(provider) -> dict:
-    return _without_empty(
+    return without_empty(
         {
             "id": make_id("organization", provider.slug),
             "name": provider.name,
@@ -261,7 +261,7 @@ def service_json(programme: Programme, *, today: datetime.date, absolute, full: 
         service.update(
             {
                 "service_areas": [
-                    _without_empty(
+                    without_empty(
                         {
                             "id": make_id("service-area", f"{programme.slug}/{place.slug}"),
                             "service_id": service_id,
@@ -301,7 +301,7 @@ def service_json(programme: Programme, *, today: datetime.date, absolute, full: 
             "x_slug": programme.slug,
             "x_status": data["status"],
             "x_status_confirmed": data["status_confirmed"],
-            "x_eligibility": _without_empty(
+            "x_eligibility": without_empty(
                 {
                     key: rules[key]
                     for key in (
@@ -315,7 +315,7 @@ def service_json(programme: Programme, *, today: datetime.date, absolute, full: 
                 }
                 | {"place_codes": [p["code"] for p in rules["places"] if p["code"]]}
             ),
-            "x_funding": _without_empty(
+            "x_funding": without_empty(
                 {
                     "currency": "GBP",
                     "fund_size": data["fund_size"],
@@ -324,7 +324,7 @@ def service_json(programme: Programme, *, today: datetime.date, absolute, full: 
                     "note": data["funding_note"],
                 }
             ),
-            "x_dates": _without_empty(
+            "x_dates": without_empty(
                 {
                     "opens_on": data["opens_on"],
                     "closes_on": data["closes_on"],
@@ -339,7 +339,7 @@ def service_json(programme: Programme, *, today: datetime.date, absolute, full: 
     )
     if service["x_funding"].keys() == {"currency"}:
         service["x_funding"] = None
-    return _without_empty(service)
+    return without_empty(service)
 
 
 # Query parameters.
