@@ -1,5 +1,6 @@
-"""The public JSON API described in OpenAPI 3.1, at /api/openapi.json, and the rule for
-which endpoints any web page may call (CORS).
+"""The public JSON API described in OpenAPI 3.1, at /api/openapi.json; the whole
+catalogue as JSON and CSV (/downloads/, built by ``programmes.opendata``); and the rule
+for which endpoints any web page may call (CORS).
 
 The description is built from the code it describes: the vocabularies' slugs, the match
 levels, outcomes, criteria and statuses come from ``programmes.eligibility`` and the
