@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 
 from clusters.models import Source
 from finder import health
-from programmes import review
+from programmes import opendata, review
 from programmes.models import Programme
 from programmes.review import REVIEW_MONTHS
 
@@ -71,6 +71,8 @@ def about(request: HttpRequest) -> HttpResponse:
             "alert_retention_days": settings.FINDER_ALERT_RETENTION_DAYS,
             "source_years": Source.objects.aggregate(oldest=Min("year"), newest=Max("year")),
             "breadcrumbs": breadcrumbs(("About this service", None)),
+            "licence": opendata.LICENCE,
+            "publisher": opendata.PUBLISHER,
         },
     )
 

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from finder import alerts, feeds, health, ical, limits, pages, plan, views
+from finder import alerts, feeds, health, ical, limits, openapi, pages, plan, views
 from finder.sitemaps import SITEMAPS
 
 # The finder itself: the search page and its JSON twin (finder/views.py).
@@ -16,7 +16,13 @@ finder_patterns = (
         # Per-client rate limits (finder/limits.py, FINDER_RATE_LIMITS) on every address
         # that runs a search (and on the one that sends a confirmation email).
         path("", limits.rate_limited("search")(views.home), name="home"),
-        path("api/match/", limits.rate_limited("api")(views.api_match), name="api-match"),
+        # Open to any web page (CORS), like the open data below (finder/openapi.py).
+        path(
+            "api/match/",
+            openapi.open_endpoint(limits.rate_limited("api")(views.api_match)),
+            name="api-match",
+        ),
+        path("api/openapi.json", openapi.openapi_json, name="api-openapi"),
         # Keep and follow a search (issue 20): finder/plan.py, feeds.py, ical.py, alerts.py.
         path("plan/", limits.rate_limited("search")(plan.plan_page), name="plan"),
         path("plan/csv/", limits.rate_limited("search")(plan.plan_csv), name="plan-csv"),
@@ -48,6 +54,9 @@ site_patterns = (
         path("robots.txt", pages.robots_txt, name="robots"),
         path(".well-known/security.txt", pages.security_txt, name="security-txt"),
         path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+        # The whole catalogue, linked from the About page (programmes/opendata.py).
+        path("downloads/catalogue.json", openapi.catalogue_json, name="catalogue-json"),
+        path("downloads/catalogue.csv", openapi.catalogue_csv, name="catalogue-csv"),
     ],
     "site",
 )
@@ -57,6 +66,8 @@ urlpatterns = [
     path("programmes/", include("programmes.urls")),
     path("", include("clusters.urls")),
     path("", include(site_patterns)),
+    # The catalogue as an Open Referral UK 3.0 feed.
+    path("openreferral/", include("programmes.openreferral")),
     path("admin/", admin.site.urls),
 ]
 
