@@ -31,7 +31,7 @@ import weakref
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import InterfaceError, OperationalError, close_old_connections, connections
+from django.db import InterfaceError, OperationalError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -160,7 +160,12 @@ class DatabaseFaultMiddleware:
             and time.monotonic() - started < self.QUICK
         ):
             request.finder_database_fault = False
-            close_old_connections()  # drops a connection the failure left unusable
+            # Drop a connection the failure left unusable, as Django does between
+            # requests, but never one inside a transaction (a test's): closing that
+            # would end the transaction, and every later query would fail.
+            for connection in connections.all(initialized_only=True):
+                if not connection.in_atomic_block:
+                    connection.close_if_unusable_or_obsolete()
             time.sleep(pause)
             response = self.get_response(request)
         return response

@@ -12,9 +12,34 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.generation.modes import GenerationMode
+
+
+def django_app() -> Callable:
+    """Django's WSGI handler as its test client runs it: without closing the database
+    connection as each request starts and ends (Django's own ClientHandler leaves that
+    out too). Closing it would end the test's transaction, and on PostgreSQL (CI) every
+    later query of the test would fail."""
+    handler = WSGIHandler()
+
+    def app(environ, start_response):
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            response = handler(environ, start_response)
+            body = list(response)
+            response.close()  # sends request_finished, still without the closing
+            return body
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+
+    return app
 
 
 def fuzz(

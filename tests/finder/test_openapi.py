@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import jsonschema
 import schemathesis
-from django.core.handlers.wsgi import WSGIHandler
 from schemathesis.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -21,7 +20,7 @@ from finder.openapi import document
 from finder.vocabulary import current
 from programmes.eligibility import CRITERIA
 from tests.figures import record
-from tests.openapi_fuzz import fuzz
+from tests.openapi_fuzz import django_app, fuzz
 
 MAX_EXAMPLES = 150
 
@@ -75,7 +74,7 @@ def test_openapi_offers_the_catalogues_own_vocabularies(client, real_catalogue):
 def test_api_conforms_to_its_openapi_description(client, real_catalogue):
     """schemathesis, from /api/openapi.json as served, over the real catalogue."""
     schema = schemathesis.openapi.from_dict(client.get("/api/openapi.json").json())
-    schema.app = WSGIHandler()
+    schema.app = django_app()
     counts = fuzz(
         schema,
         checks=[

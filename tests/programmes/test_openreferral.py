@@ -11,7 +11,6 @@ import uuid
 import jsonschema
 import pytest
 import schemathesis
-from django.core.handlers.wsgi import WSGIHandler
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -36,7 +35,7 @@ from tests.factories import (
     make_support_type,
 )
 from tests.figures import record
-from tests.openapi_fuzz import fuzz
+from tests.openapi_fuzz import django_app, fuzz
 
 MAX_EXAMPLES = 60
 FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
@@ -68,7 +67,7 @@ def test_openreferral_conforms_to_the_published_description(real_catalogue) -> N
     schema = schemathesis.openapi.from_dict(
         {**oruk_openapi(), "servers": [{"url": "/openreferral"}]}
     )
-    schema.app = WSGIHandler()
+    schema.app = django_app()
     real_ids = {
         "/services/{id}": [make_id("service", p.slug) for p in Programme.objects.all()],
         "/taxonomies/{id}": [taxonomy.id for taxonomy in TAXONOMIES],
