@@ -1,6 +1,7 @@
 """The cache of finder answers (finder/cache.py): a repeated search costs no query and
 gives the same bytes; the key splits on what decides the answer and on nothing else;
-a catalogue change is seen at once; errors are never kept."""
+a catalogue change is seen at once; errors are never kept. Each test runs twice: with the
+answers in memory and in a real Redis."""
 
 from __future__ import annotations
 
@@ -30,6 +31,24 @@ pytestmark = pytest.mark.django_db
 HOME = "/"
 API = "/api/match/"
 SEARCH = "?location=coventry&support=equity&support=grant"
+
+
+@pytest.fixture(autouse=True, params=["memory", "redis"])
+def answer_cache(request, settings) -> str:
+    """Every test here runs with the answers in each process's memory (the default) and in
+    a real Redis (REDIS_URL; skipped, saying why, where there is no redis-server)."""
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_url")
+        settings.CACHES = {
+            alias: {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": f"test-{alias}",
+            }
+            for alias in ("default", "finder")
+        }
+        caches[cache.CACHE_ALIAS].clear()
+    return request.param
 
 
 @pytest.fixture
