@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import logging
 import secrets
 import zlib
 from collections.abc import Iterable
@@ -46,7 +45,7 @@ from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse, QueryDict
 
-logger = logging.getLogger(__name__)
+from finder import health
 
 CACHE_ALIAS = "finder"
 VERSION_ROW = 1  # the one row of finder.models.CatalogueVersion
@@ -239,7 +238,13 @@ def put(key: str, response: HttpResponse) -> HttpResponse:
 
 
 def _unreachable(error: Exception) -> None:
-    logger.warning("The answer cache cannot be reached (%s): answering without it", error)
+    """Said once per interval, as a database failure is (finder/health.py), not once per
+    search while the cache is down."""
+    health.FAILURES.report(
+        f"answer cache: {type(error).__name__}",
+        f"The answer cache cannot be reached ({error}): answering without it",
+        what="answer cache",
+    )
 
 
 def _catalogue_senders() -> list[type]:

@@ -68,9 +68,9 @@ class FailureLog:
         self._last: dict[str, float] = {}
         self._swallowed: dict[str, int] = {}
 
-    def report(self, kind: str, detail: str) -> bool:
-        """Log this failure unless one of its kind was logged within the interval; say
-        whether it was logged."""
+    def report(self, kind: str, detail: str, what: str = "database") -> bool:
+        """Log this failure of ``what`` (the database, a cache) unless one of its kind was
+        logged within the interval; say whether it was logged."""
         interval = int(getattr(settings, "FINDER_DB_ERROR_LOG_SECONDS", 60))
         now = time.monotonic()
         with self._lock:
@@ -81,7 +81,8 @@ class FailureLog:
             self._last[kind] = now
             swallowed = self._swallowed.pop(kind, 0)
         logger.error(
-            "database unavailable (%s): %s [%d more like it not logged; at most one a %d s]",
+            "%s unavailable (%s): %s [%d more like it not logged; at most one a %d s]",
+            what,
             kind,
             detail,
             swallowed,
@@ -214,7 +215,9 @@ def readyz(request: HttpRequest) -> HttpResponse:
         try:
             caches[alias].set("finder:readyz", 1, 10)
         except Exception as exception:  # any client error means the cache is not usable
-            FAILURES.report(f"cache {alias}: {type(exception).__name__}", str(exception))
+            FAILURES.report(
+                f"cache {alias}: {type(exception).__name__}", str(exception), what="cache"
+            )
             failed.append(f"cache {alias}")
     if failed:
         request.finder_database_fault = True  # logged above, once per interval

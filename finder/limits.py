@@ -53,7 +53,9 @@ def rate_limited(group: str) -> Callable:
                     )
                 except Exception as exception:  # the cache is down: let the request through
                     health.FAILURES.report(
-                        f"rate-limit cache: {type(exception).__name__}", str(exception)
+                        f"rate-limit cache: {type(exception).__name__}",
+                        str(exception),
+                        what="rate-limit cache",
                     )
                     usage = None
                 if usage and usage["should_limit"]:
