@@ -5,7 +5,10 @@ and Jinja2 renders them several times faster than the Django template language (
 
 ``{% next_step result front_doors %}``: a card's next step on its own, worded by the same
 Jinja2 macro (templates/jinja2/finder/_next_step.html), for pages outside the finder such
-as the advisers' client summary."""
+as the advisers' client summary.
+
+``{% reasons reasons %}``: a programme's reasons as the cards list them (the Jinja2 macro
+of templates/jinja2/finder/_reasons.html), for the support plan."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from finder.search import Result
-from programmes.eligibility import Term
+from programmes.eligibility import Reason, Term
 
 register = template.Library()
 
@@ -40,3 +43,11 @@ def next_step(result: Result, front_doors: Sequence[Term] = (), base: str = "") 
     macros = engines["jinja2"].env.get_template("finder/_next_step.html").module
     # The macro escapes what it prints, as the cards do.
     return mark_safe(str(macros.next_step(result, front_doors, base)))
+
+
+@register.simple_tag
+def reasons(listed: Sequence[Reason]) -> SafeString:
+    """The reasons ``listed``, marked met, not met or not known, as a card lists them."""
+    macros = engines["jinja2"].env.get_template("finder/_reasons.html").module
+    # The macro escapes what it prints, as the cards do.
+    return mark_safe(str(macros.reasons(listed)))
