@@ -5,8 +5,6 @@ those templates use."""
 
 from __future__ import annotations
 
-import functools
-
 from crispy_forms.templatetags.crispy_forms_field import (
     css_class,
     is_checkbox,
@@ -15,8 +13,7 @@ from crispy_forms.templatetags.crispy_forms_field import (
     is_radioselect,
     is_select,
 )
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils.text import slugify
 from jinja2 import Environment
 
@@ -31,16 +28,8 @@ from programmes.templatetags.catalogue_pages import status_tag_class
 
 
 def url(name: str, *args: object) -> str:
-    """``{% url name arg %}``. The finder's cards link every programme they name (about
-    fifty links a page), so each link is worked out once per process: a page then takes
-    about 1.5 ms less (README, "Performance"). The key holds everything ``reverse``
-    depends on besides its arguments: the URLconf and the script prefix."""
-    return _reversed(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), name, args)
-
-
-@functools.lru_cache(maxsize=20_000)
-def _reversed(urlconf: str, prefix: str, name: str, args: tuple) -> str:
-    return reverse(name, urlconf=urlconf, args=args)
+    """``{% url name arg %}``."""
+    return reverse(name, args=args)
 
 
 def environment(**options) -> Environment:

@@ -1,5 +1,5 @@
 """The Jinja2 environment's ``url()`` (finder/jinja2.py) answers what Django's ``reverse``
-answers, though it remembers each link: under another script prefix or URLconf too."""
+answers: under another script prefix or URLconf too."""
 
 from __future__ import annotations
 
