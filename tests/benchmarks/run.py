@@ -374,9 +374,13 @@ def cpu_per_request(profiles: Sequence[str]) -> dict[str, list[float]]:
 
 
 def _first_request(client) -> None:
-    """A first request, which fills the per-process caches: the vocabularies and the
-    index of the catalogue, both kept while the catalogue version stays; after it, each
-    search's queries and CPU are all its own."""
+    """Get this process ready as gunicorn.conf.py gets a worker ready
+    (``finder.index.warm_up``: the index and vocabularies of the catalogue, then
+    ``gc.freeze()``), then make a first request, which loads the templates; after it,
+    each search's queries and CPU are all its own."""
+    from finder import index
+
+    index.warm_up()
     client.get("/", {"location": "birmingham"})
 
 
