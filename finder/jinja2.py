@@ -1,7 +1,7 @@
 """The Jinja2 environment of the templates under templates/jinja2/: the project's `govuk`
-crispy-forms template pack and the finder's result cards, the parts of the finder page
+crispy-forms template pack and the finder's results column, the parts of the finder page
 rendered on every search (README, "Performance"). Django's own backend, with the helpers
-those templates use."""
+those templates use: Django's own where the Django template language has them."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from crispy_forms.templatetags.crispy_forms_field import (
     is_radioselect,
     is_select,
 )
+from django.http import QueryDict
+from django.template import defaultfilters, defaulttags
 from django.urls import reverse
 from django.utils.text import slugify
 from jinja2 import Environment
@@ -32,10 +34,16 @@ def url(name: str, *args: object) -> str:
     return reverse(name, args=args)
 
 
+def querystring(query_dict: QueryDict, **changes: object) -> str:
+    """``{% querystring query_dict name=value %}``: Django's own tag, given the query."""
+    return defaulttags.querystring(None, query_dict, **changes)
+
+
 def environment(**options) -> Environment:
     env = Environment(**options)
-    env.globals.update(url=url, govuk_describedby=govuk_describedby)
+    env.globals.update(url=url, querystring=querystring, govuk_describedby=govuk_describedby)
     env.filters.update(
+        pluralize=defaultfilters.pluralize,
         status_tag_class=status_tag_class,
         slugify=slugify,
         govuk_widget=govuk_widget,

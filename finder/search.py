@@ -98,6 +98,15 @@ class Search:
                 links.append(number)
         return links
 
+    @property
+    def pickable(self) -> list[ProgrammeRules]:
+        """The programmes a business can pick for its support plan from this page of
+        results: the one it asked about, the results and the near misses shown, each
+        once, in that order."""
+        shown = [*self.checked_results, *self.results, *self.near_misses]
+        unique = {result.programme.slug: result.programme for result in shown}
+        return list(unique.values())
+
     def support_counts(self) -> dict[str, int]:
         """How many programmes the business matches for each kind of support, before
         the support it asked for narrows them: the counts shown beside each choice."""

@@ -135,9 +135,9 @@ TEMPLATES = [
     },
     {
         # The templates rendered on every search: the `govuk` crispy-forms template pack
-        # and the finder's result cards (finder/jinja2.py). Django's engine, first in
+        # and the finder's results column (finder/jinja2.py). Django's engine, first in
         # this list, has no templates of these names, so both crispy-forms and
-        # {% result_cards %} find them here.
+        # {% search_results %} find them here.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,

@@ -1,7 +1,7 @@
-"""``{% result_cards results front_doors %}``: the finder's result cards, rendered with
-Jinja2 (templates/jinja2/finder/_result_cards.html). The cards are most of a results page,
-and Jinja2 renders them several times faster than the Django template language (README,
-"Performance").
+"""``{% search_results search %}``: the results of a valid search, the finder page's
+right-hand column, rendered with Jinja2 (templates/jinja2/finder/_results.html and the
+cards of _result_cards.html). They are most of a results page, and Jinja2 renders them
+several times faster than the Django template language (README, "Performance").
 
 ``{% next_step result front_doors %}``: a card's next step on its own, worded by the same
 Jinja2 macro (templates/jinja2/finder/_next_step.html), for pages outside the finder such
@@ -19,19 +19,21 @@ from django.template import engines
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from finder.search import Result
+from finder.search import Result, Search
 from programmes.eligibility import Reason, Term
 
 register = template.Library()
 
 
-@register.simple_tag
-def result_cards(results: Sequence[Result], front_doors: Sequence[Term] = ()) -> SafeString:
-    """The cards of ``results``; ``front_doors`` are who the business should ask first
-    (``Search.front_doors``), named as the next step where a programme gives none."""
-    context = {"results": results, "front_doors": front_doors}
-    # Jinja2 escapes what the cards print (Django's backend turns autoescape on).
-    return mark_safe(render_to_string("finder/_result_cards.html", context, using="jinja2"))
+@register.simple_tag(takes_context=True)
+def search_results(context: template.Context, search: Search) -> SafeString:
+    """The results of ``search``, for the page's request, whose GET parameters are the
+    search's own (its pagination and follow links carry them)."""
+    request = context["request"]
+    # Jinja2 escapes what the results print (Django's backend turns autoescape on).
+    return mark_safe(
+        render_to_string("finder/_results.html", {"search": search}, request, using="jinja2")
+    )
 
 
 @register.simple_tag
