@@ -192,9 +192,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The service is in English only: Django's translation machinery stays off (USE_I18N,
+# as Django's documentation advises when nothing is translated). Dates and numbers are
+# still formatted the en-GB way (LANGUAGE_CODE's formats), and the admin reads the same.
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
-USE_I18N = True
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
