@@ -6,13 +6,14 @@ tests/programmes/test_rules_agree.py.)"""
 from __future__ import annotations
 
 import datetime
+import gc
 import io
 
 import pytest
 from django.core.management import call_command
 from django.http import QueryDict
 
-from finder import cache, index
+from finder import cache, index, vocabulary
 from finder.forms import BusinessProfileForm
 from finder.models import CatalogueVersion
 from programmes.eligibility import BusinessProfile, ProgrammeRules
@@ -124,3 +125,28 @@ def test_index_rules_are_the_rules_of_the_programme_as_the_database_has_it(
     assert any(current.get(pk).successors for pk in current.row_of)
     for pk in ids:
         assert current.get(pk) == ProgrammeRules.from_programme(expected[pk]), pk
+
+
+def test_warm_up_builds_what_a_search_needs_and_freezes_it(
+    generated, django_assert_num_queries
+) -> None:
+    """What a gunicorn worker does before its first request (gunicorn.conf.py): after it
+    a search finds this version's index and vocabularies built, and what they hold is out
+    of the garbage collector's sight."""
+    index.clear()
+    vocabulary.clear()
+    try:
+        index.warm_up()
+        version = cache.catalogue_version()
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        built = index.current(version)
+        with django_assert_num_queries(0):
+            assert index.current(version) is built
+            assert vocabulary.current(version).version == version
+        assert len(built.ids) == Programme.objects.count()
+        # A catalogue change is still seen: the next search builds a new index.
+        cache.bump_catalogue_version()
+        assert index.current(cache.catalogue_version()) is not built
+    finally:
+        gc.unfreeze()
