@@ -133,11 +133,11 @@ def subscription_for(token: str) -> AlertSubscription | None:
 # --- What a search finds, and what changed -----------------------------------------------
 
 
-def state_of(profile: BusinessProfile, today: datetime.date) -> dict[str, dict]:
+def state_of(profile: BusinessProfile, today: datetime.date, *, version: int) -> dict[str, dict]:
     """What the search finds on ``today``, as an alert keeps it: for each programme
     found (its matches and its near misses), its name, verdict, status, dates and the
     reason given for each criterion."""
-    found = follow.everything(profile, today)
+    found = follow.everything(profile, today, version=version)
     shown: list[Result] = [*found.results, *found.near_misses]
     dates = follow.dates_of([result.programme.slug for result in shown])
     state = {}
@@ -248,11 +248,11 @@ def gone(before: dict[str, dict], now: dict[str, dict]) -> list[str]:
 
 
 def statuses_now(
-    profile: BusinessProfile, slugs: list[str], today: datetime.date
+    profile: BusinessProfile, slugs: list[str], today: datetime.date, *, version: int
 ) -> dict[str, dict]:
     """The status on ``today`` of each programme of ``slugs`` still in the catalogue, and
     the rules it fails for ``profile``, in words."""
-    results, _ = follow.explained(profile, slugs, today)
+    results, _ = follow.explained(profile, slugs, today, version=version)
     return {
         result.programme.slug: {
             "status": result.status.value,
@@ -326,21 +326,23 @@ def send_due(now: datetime.datetime, site: str, *, dry_run: bool = False) -> Run
         AlertSubscription.objects.filter(pk__in=expired).delete()
     today = timezone.localdate(now)
     # Alerts on the same search share one reading of it.
-    searched: dict[str, tuple[BusinessProfile, dict[str, dict]] | None] = {}
+    searched: dict[str, tuple[BusinessProfile, int, dict[str, dict]] | None] = {}
     for subscription in AlertSubscription.objects.due(now).exclude(pk__in=expired):
         run.checked += 1
         if subscription.query not in searched:
             form = follow.search_form(QueryDict(subscription.query))
-            searched[subscription.query] = (
-                (form.profile(), state_of(form.profile(), today)) if form.is_valid() else None
-            )
+            if form.is_valid():
+                version = form.words.version
+                state = state_of(form.profile(), today, version=version)
+                searched[subscription.query] = (form.profile(), version, state)
+            else:
+                searched[subscription.query] = None
         if searched[subscription.query] is None:
             run.invalid.append(subscription.pk)
             continue
-        profile, state = searched[subscription.query]
-        found = compare(
-            subscription.state, state, statuses_now(profile, gone(subscription.state, state), today)
-        )
+        profile, version, state = searched[subscription.query]
+        now_gone = statuses_now(profile, gone(subscription.state, state), today, version=version)
+        found = compare(subscription.state, state, now_gone)
         if dry_run:
             run.sent += bool(found)
             run.unchanged += not found
@@ -446,7 +448,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             "last_checked_at": now,
             # What the business can see now is the starting point: the first email says
             # what changes after it.
-            "state": state_of(search.profile(), timezone.localdate(now)),
+            "state": state_of(
+                search.profile(), timezone.localdate(now), version=search.words.version
+            ),
         },
     )
     return render(

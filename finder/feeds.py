@@ -55,7 +55,7 @@ def entries_for(
     request: HttpRequest, form: BusinessProfileForm, today: datetime.date
 ) -> list[Entry]:
     """The feed's entries for the valid search ``form``: the most recently changed first."""
-    results = follow.everything(form.profile(), today).results
+    results = follow.everything(form.profile(), today, version=form.words.version).results
     history = changes.history_of([result.pk for result in results], today)
     # A programme written without history (generate_catalogue's bulk rows) counts as
     # in the catalogue since its entry was last read against its documents.

@@ -65,10 +65,11 @@ class Everything:
     front_doors: tuple[Term, ...]
 
 
-def everything(profile: BusinessProfile, today: datetime.date) -> Everything:
-    """The whole answer to ``profile`` on ``today``, from the finder's index (the same
-    decisions as its results page, unpaged)."""
-    catalogue = index.current(cache.catalogue_version())
+def everything(profile: BusinessProfile, today: datetime.date, *, version: int) -> Everything:
+    """The whole answer to ``profile`` on ``today``, from the finder's index at the
+    catalogue ``version`` the search's form was read at (``form.words.version``): the
+    same decisions as its results page, unpaged."""
+    catalogue = index.current(version)
     found = catalogue.search(profile, today)
     return Everything(
         profile=profile,
@@ -79,11 +80,12 @@ def everything(profile: BusinessProfile, today: datetime.date) -> Everything:
 
 
 def explained(
-    profile: BusinessProfile, slugs: list[str], today: datetime.date
+    profile: BusinessProfile, slugs: list[str], today: datetime.date, *, version: int
 ) -> tuple[list[Result], tuple[Term, ...]]:
     """The programmes ``slugs`` (known ones, in the order given) as ``profile`` matches
-    them on ``today``, and who that business should ask first."""
-    catalogue = index.current(cache.catalogue_version())
+    them on ``today`` at the catalogue ``version``, and who that business should ask
+    first."""
+    catalogue = index.current(version)
     results = [
         explain(catalogue, catalogue.pk_of[slug], profile, today)
         for slug in slugs

@@ -94,7 +94,9 @@ def search_calendar(request: HttpRequest) -> HttpResponse:
     form = follow.search_form(request.GET)
     if not form.is_valid():
         return follow.bad_search(form, "calendar")
-    results = follow.everything(form.profile(), timezone.localdate()).results
+    results = follow.everything(
+        form.profile(), timezone.localdate(), version=form.words.version
+    ).results
     slugs = [result.programme.slug for result in results]
     dates = follow.dates_of(slugs)
     ordered = [dates[slug] for slug in slugs if slug in dates]

@@ -34,7 +34,7 @@ from django.utils.html import strip_tags
 from django.utils.text import capfirst
 from django.views.decorators.http import require_safe
 
-from finder import cache, follow, index
+from finder import follow, index
 from finder.forms import BusinessProfileForm
 from finder.summary import NOT_GIVEN, Recommendation, neutralised
 from finder.templatetags.finder_cards import next_step
@@ -63,9 +63,10 @@ class PlanForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, version: int, **kwargs) -> None:
+        """``version``: the catalogue version the search's form was read at."""
         super().__init__(*args, **kwargs)
-        catalogue = index.current(cache.catalogue_version())
+        catalogue = index.current(version)
         self.fields["pick"].choices = [(slug, slug) for slug in catalogue.pk_of]
 
     def clean_pick(self) -> list[str]:
@@ -122,7 +123,7 @@ def build_plan(
 ) -> Plan:
     """The plan of ``picks`` for the valid ``search`` form, prepared on ``today``."""
     profile = search.profile()
-    results, front_doors = follow.explained(profile, picks, today)
+    results, front_doors = follow.explained(profile, picks, today, version=search.words.version)
     dates = follow.dates_of(picks)
     site = request.build_absolute_uri("/").removesuffix("/")
     entries = []
@@ -260,7 +261,7 @@ def _read(request: HttpRequest) -> tuple[BusinessProfileForm, PlanForm, HttpResp
     """The search and the picks of the request; an error page (400) when either is not
     valid."""
     search = follow.search_form(request.GET)
-    picks = PlanForm(request.GET)
+    picks = PlanForm(request.GET, version=search.words.version)
     search_ok, picks_ok = search.is_valid(), picks.is_valid()
     if search_ok and picks_ok:
         return search, picks, None
