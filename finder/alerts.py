@@ -42,7 +42,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from finder import follow
+from finder import cache, follow
 from finder.forms import BusinessProfileForm
 from finder.models import AlertSubscription
 from finder.search import Result
@@ -325,22 +325,24 @@ def send_due(now: datetime.datetime, site: str, *, dry_run: bool = False) -> Run
     if not dry_run:
         AlertSubscription.objects.filter(pk__in=expired).delete()
     today = timezone.localdate(now)
+    # The whole run reads the catalogue as it is now, once: a change made during the
+    # run is for the next one (instead of an index rebuilt partway through).
+    version = cache.catalogue_version()
     # Alerts on the same search share one reading of it.
-    searched: dict[str, tuple[BusinessProfile, int, dict[str, dict]] | None] = {}
+    searched: dict[str, tuple[BusinessProfile, dict[str, dict]] | None] = {}
     for subscription in AlertSubscription.objects.due(now).exclude(pk__in=expired):
         run.checked += 1
         if subscription.query not in searched:
-            form = follow.search_form(QueryDict(subscription.query))
-            if form.is_valid():
-                version = form.words.version
-                state = state_of(form.profile(), today, version=version)
-                searched[subscription.query] = (form.profile(), version, state)
-            else:
-                searched[subscription.query] = None
+            form = follow.search_form(QueryDict(subscription.query), version)
+            searched[subscription.query] = (
+                (form.profile(), state_of(form.profile(), today, version=version))
+                if form.is_valid()
+                else None
+            )
         if searched[subscription.query] is None:
             run.invalid.append(subscription.pk)
             continue
-        profile, version, state = searched[subscription.query]
+        profile, state = searched[subscription.query]
         now_gone = statuses_now(profile, gone(subscription.state, state), today, version=version)
         found = compare(subscription.state, state, now_gone)
         if dry_run:

@@ -25,10 +25,11 @@ from programmes.models import Programme
 NOT_SEARCH = ("page", "pick")
 
 
-def search_form(query: QueryDict) -> BusinessProfileForm:
+def search_form(query: QueryDict, version: int | None = None) -> BusinessProfileForm:
     """The finder's form over ``query``: always bound, so an empty query is the search
-    for everything listed (as the API reads it)."""
-    return BusinessProfileForm(query)
+    for everything listed (as the API reads it). ``version``: the catalogue version
+    already read, if it has been (else the form reads it)."""
+    return BusinessProfileForm(query, version=version)
 
 
 def search_query(query: QueryDict, form: BusinessProfileForm) -> str:

@@ -413,3 +413,35 @@ def test_send_alerts_sends_each_alert_on_the_same_search(client, catalogue) -> N
         "two@example.org",
     ]
     assert all("New Loan\nNewly found: eligible" in message.body for message in mail.outbox)
+
+
+def test_send_alerts_reads_the_catalogue_once_a_run(client, catalogue, monkeypatch) -> None:
+    """A run answers every alert from the catalogue as it was when the run started: an
+    edit made meanwhile is for the next run, not an index rebuilt partway through."""
+    from finder import cache, index
+
+    first = subscribe(client, email="one@example.org")
+    assert sign_up(client, email="two@example.org", search="location=coventry").status_code == 200
+    client.post(link_in(mail.outbox[-1], "finder:alerts-confirm"))
+    second = AlertSubscription.objects.get(email="two@example.org")
+    make_due(first)
+    make_due(second)
+    versions = []
+    built = index.current
+
+    def current(version):
+        versions.append(version)
+        return built(version)
+
+    state_of = alerts.state_of
+
+    def state_then_an_edit(*args, **kwargs):
+        state = state_of(*args, **kwargs)
+        cache.bump_catalogue_version()  # an editor saves a programme meanwhile
+        return state
+
+    monkeypatch.setattr(index, "current", current)
+    monkeypatch.setattr(alerts, "state_of", state_then_an_edit)
+    call_command("send_alerts", stdout=_Out())
+    assert len(versions) >= 2
+    assert len(set(versions)) == 1
