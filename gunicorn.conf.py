@@ -5,6 +5,8 @@ can still be changed on the command line (``--workers 4``) or in GUNICORN_CMD_AR
 import os
 import time
 
+from finder import logs
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 
@@ -37,16 +39,12 @@ max_requests_jitter = 5_000
 # the app too (a request gunicorn itself refuses).
 accesslog = "-"
 access_log_format = "%(m)s %(U)s %(s)s %(B)s bytes %(M)s ms %({x-request-id}o)s"
-_format = os.environ.get("DJANGO_LOG_FORMAT", "json").strip().lower() or "json"
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "json": {"()": "finder.logs.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
+    "formatters": logs.FORMATTERS,
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": _format},
+        "console": {"class": "logging.StreamHandler", "formatter": logs.log_format()},
     },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {

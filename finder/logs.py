@@ -15,12 +15,30 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 import time
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
+
+#: The formats DJANGO_LOG_FORMAT names, for Django's logging (finder/settings.py) and
+#: gunicorn's own lines (gunicorn.conf.py), so both write alike.
+FORMATTERS = {
+    "json": {"()": "finder.logs.JsonFormatter"},
+    "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+}
+
+
+def log_format() -> str:
+    """The format DJANGO_LOG_FORMAT asks for: "json" (the default) or "text"."""
+    chosen = os.environ.get("DJANGO_LOG_FORMAT", "json").strip().lower() or "json"
+    if chosen not in FORMATTERS:
+        raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT={chosen!r} is not json or text.")
+    return chosen
+
 
 logger = logging.getLogger("finder.request")
 

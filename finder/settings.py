@@ -15,6 +15,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from finder import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -428,16 +430,10 @@ CONTENT_SECURITY_POLICY = {
 # Logs (finder/logs.py): one JSON object per line on standard error, each with the id of
 # its request; one line per request (method, path, status, duration), never its query
 # string. DJANGO_LOG_FORMAT=text gives plain lines for reading at a terminal.
-LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "json").strip().lower() or "json"
-if LOG_FORMAT not in {"json", "text"}:
-    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT={LOG_FORMAT!r} is not json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "json": {"()": "finder.logs.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
+    "formatters": logs.FORMATTERS,
     "filters": {
         # A request the database failed is logged once per interval by finder/health.py,
         # not with a traceback each time by Django.
@@ -446,7 +442,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
+            "formatter": logs.log_format(),
             "filters": ["quiet_database_faults"],
         }
     },
