@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.servers import free_port, stop
+from tests.servers import free_port, start_gunicorn, stop
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -211,40 +211,10 @@ def served_env(database_url: str, **extra: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], workdir: Path, workers: int = 2) -> Iterator[Server]:
-    port = free_port()
     log = workdir / "gunicorn.log"
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "finder.wsgi",
-                "--workers",
-                str(workers),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--timeout",
-                "60",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(f"http://127.0.0.1:{port}", log, process)
+    process, base = start_gunicorn(env, log, "--workers", str(workers), "--timeout", "60")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError("gunicorn exited at start-up:\n" + server.log_text()[-3000:])
-            with contextlib.suppress(OSError):
-                if server.get("/healthz", timeout=2).status == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not answer /healthz in 60 s")
-            time.sleep(0.3)
-        yield server
+        yield Server(base, log, process)
     finally:
         stop(process)
 

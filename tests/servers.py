@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[1]
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 
 
 def free_port() -> int:
@@ -103,35 +104,46 @@ def manage(*args: str, env: dict[str, str]) -> str:
     return result.stdout
 
 
-@contextlib.contextmanager
-def app_server(env: dict[str, str], log: Path) -> Iterator[str]:
-    """The finder under gunicorn (one worker, gunicorn.conf.py otherwise) with ``env``,
-    its output going to ``log``: its base URL."""
+def start_gunicorn(env: dict[str, str], log: Path, *options: str) -> tuple[subprocess.Popen, str]:
+    """The finder under gunicorn, started as deployed (``gunicorn finder.wsgi`` from the
+    project directory, which reads gunicorn.conf.py; a restart by USR2 runs the same
+    command again) on a free port with ``env`` and any other ``options``, its output (the
+    access log included) going to ``log``: its process and base URL, once it answers
+    /healthz. Stop it with ``stop``."""
     port = free_port()
     with log.open("ab") as output:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "finder.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-            ],
+            [GUNICORN, "finder.wsgi", "--bind", f"127.0.0.1:{port}", *options],
             cwd=BASE_DIR,
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"gunicorn exited at start-up; its log ({log}):\n" + _tail(log))
+        return urllib.request.urlopen(f"{base}/healthz", timeout=2).status == 200
+
     try:
-        wait_for(
-            lambda: urllib.request.urlopen(f"{base}/healthz", timeout=2).status == 200,
-            what=f"gunicorn on port {port} (its log: {log})",
-            seconds=60,
-        )
+        wait_for(answers, what=f"gunicorn on port {port} (its log: {log})", seconds=60)
+    except BaseException:
+        stop(process)
+        raise
+    return process, base
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(encoding="utf-8", errors="replace")[-3000:]
+
+
+@contextlib.contextmanager
+def app_server(env: dict[str, str], log: Path) -> Iterator[str]:
+    """The finder under gunicorn (one worker, gunicorn.conf.py otherwise) with ``env``,
+    its output going to ``log``: its base URL."""
+    process, base = start_gunicorn(env, log, "--workers", "1")
+    try:
         yield base
     finally:
         stop(process)

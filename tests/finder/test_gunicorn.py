@@ -8,8 +8,6 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -20,9 +18,6 @@ import pytest
 
 from tests import servers
 from tests.finder.production import production_env
-
-BASE_DIR = Path(__file__).resolve().parents[2]
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 
 
 @pytest.fixture(scope="module")
@@ -41,27 +36,6 @@ def env(tmp_path_factory) -> dict[str, str]:
     return env
 
 
-def _start(env: dict[str, str], log: Path, *args: str) -> tuple[subprocess.Popen, str]:
-    """Gunicorn on a free port, its output (the access log included) going to ``log``."""
-    port = servers.free_port()
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            # The gunicorn command, as deployed: a restart (USR2) runs it again.
-            [GUNICORN, "finder.wsgi", "--bind", f"127.0.0.1:{port}", *args],
-            cwd=BASE_DIR,  # where gunicorn reads gunicorn.conf.py from
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    servers.wait_for(
-        lambda: urllib.request.urlopen(f"{base}/healthz", timeout=2).status == 200,
-        what="gunicorn",
-        seconds=60,
-    )
-    return process, base
-
-
 def _search(base: str, n: int) -> str:
     try:
         with urllib.request.urlopen(f"{base}/?location=coventry&employees={n}", timeout=60) as r:
@@ -73,7 +47,7 @@ def _search(base: str, n: int) -> str:
 
 def test_stopping_answers_every_request_already_made(env, tmp_path) -> None:
     log = tmp_path / "gunicorn.log"
-    process, base = _start(env, log, "--workers", "1")
+    process, base = servers.start_gunicorn(env, log, "--workers", "1")
     answers: list[str] = []
     clients = [
         threading.Thread(target=lambda n=n: answers.append(_search(base, n))) for n in range(40)
@@ -103,7 +77,7 @@ def test_a_worker_starts_while_the_database_is_down(env, tmp_path) -> None:
     a database the worker still starts, says so, and answers what needs none."""
     log = tmp_path / "gunicorn.log"
     down = {**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'no such directory' / 'db.sqlite3'}"}
-    process, base = _start(down, log, "--workers", "1")
+    process, base = servers.start_gunicorn(down, log, "--workers", "1")
     try:
         with urllib.request.urlopen(f"{base}/healthz", timeout=10) as response:
             assert response.status == 200
@@ -117,7 +91,9 @@ def test_a_restart_onto_new_code_loses_no_request(env, tmp_path) -> None:
     """The README's restart: USR2 starts a new master on the same listening socket
     (its pid file is the old one's name plus ".2"), then TERM stops the old one."""
     pidfile = tmp_path / "gunicorn.pid"
-    old, base = _start(env, tmp_path / "gunicorn.log", "--workers", "2", "--pid", str(pidfile))
+    old, base = servers.start_gunicorn(
+        env, tmp_path / "gunicorn.log", "--workers", "2", "--pid", str(pidfile)
+    )
     answers: list[str] = []
     done = threading.Event()
 
