@@ -29,7 +29,7 @@ from functools import cached_property
 import numpy as np
 
 from clusters.models import Cluster, Place
-from finder import vocabulary
+from finder import cache, vocabulary
 from programmes.eligibility import (
     COLUMNS,
     CRITERIA,
@@ -246,8 +246,6 @@ def warm_up() -> None:
     full collection walks all of them again, in the middle of some request (README,
     "Performance"). A later index, after a catalogue change, is freed as usual: its
     objects form no cycles."""
-    from finder import cache
-
     version = cache.catalogue_version()
     current(version)
     vocabulary.current(version)
