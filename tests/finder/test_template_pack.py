@@ -335,3 +335,13 @@ def test_template_pack_choices_carry_their_hints() -> None:
         "Trading for less than two years.</div>"
     ) in html
     assert "id_stage_1-hint" not in html
+
+
+def test_template_pack_disabled_choices_are_disabled_and_others_are_not() -> None:
+    form = DemoForm()
+    form.fields["support"].widget.attrs["disabled"] = True
+    html = render_crispy(form)
+    for index in range(len(SUPPORT)):
+        assert " disabled" in tag_with(html, f'id="id_support_{index}"')
+    for index in range(len(STAGES)):
+        assert "disabled" not in tag_with(html, f'id="id_stage_{index}"')
