@@ -316,11 +316,9 @@ class BusinessProfileForm(forms.Form):
         # The choices come from the vocabularies each process keeps while the catalogue
         # stays as it is (finder/vocabulary.py).
         self.words = words = vocabulary.current(version)
-        self.fields["location"].choices = [("", "Choose a place"), *words.places]
-        self.fields["sector"].choices = [("", "Choose a sector"), *words.sectors]
-        self.fields["stage"].choices = words.stages
+        for name, choices in words.form_choices.items():
+            self.fields[name].choices = choices
         self.fields["stage"].choice_hints = words.stage_hints
-        self.fields["support"].choices = words.support_types
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.disable_csrf = True

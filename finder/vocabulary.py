@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.exceptions import ValidationError
+from django.utils.choices import BaseChoiceIterator
 
 from clusters import postcodes
 from clusters.models import Place, Sector
@@ -41,6 +42,19 @@ PLACE_GROUPS = [
 ]
 
 Choices = tuple[tuple[str, str], ...]
+
+
+class FormChoices(BaseChoiceIterator):
+    """A form field's choices, already in Django's canonical form: (value, label) pairs, or
+    (group, pairs). A field takes an iterator of Django's own kind as it is, where it
+    would check and copy a list for each new form: 0.7 ms of CPU a search, for the four
+    fields of the finder's form (README, "Performance")."""
+
+    def __init__(self, choices) -> None:
+        self.choices = tuple(choices)
+
+    def __iter__(self):
+        return iter(self.choices)
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,16 @@ class Vocabulary:
             "location": {slug: name for _, options in self.places for slug, name in options},
             "sector": dict(self.sectors),
             "stage": dict(self.stages),
+        }
+
+    @cached_property
+    def form_choices(self) -> dict[str, FormChoices]:
+        """The choices of each choice field of the finder's form, under its name."""
+        return {
+            "location": FormChoices([("", "Choose a place"), *self.places]),
+            "sector": FormChoices([("", "Choose a sector"), *self.sectors]),
+            "stage": FormChoices(self.stages),
+            "support": FormChoices(self.support_types),
         }
 
     @cached_property
