@@ -345,3 +345,10 @@ def test_template_pack_disabled_choices_are_disabled_and_others_are_not() -> Non
         assert " disabled" in tag_with(html, f'id="id_support_{index}"')
     for index in range(len(STAGES)):
         assert "disabled" not in tag_with(html, f'id="id_stage_{index}"')
+
+
+def test_template_pack_layout_naming_a_missing_field_is_an_error() -> None:
+    form = DemoForm()
+    form.helper.layout = Layout("name", "turnvoer")
+    with pytest.raises(Exception, match="turnvoer"):
+        render_crispy(form)
