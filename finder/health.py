@@ -238,11 +238,19 @@ class Watchdog:
     a connection that is never accepted; neither helps when the server is frozen after
     accepting (the kernel still acknowledges what we send, so no TCP timeout fires
     either), and psycopg would wait for ever. Every half second this thread looks at the
-    connections of its process: one busy with a command (libpq's ACTIVE status) with
-    nothing to read for ``DJANGO_DB_STATEMENT_TIMEOUT`` + ``GRACE`` seconds has its socket
-    shut down, so the waiting request gets an OperationalError (and the 503) at once.
-    The thread starts in each process at its first connection (gunicorn forks workers
-    after loading the app; threads do not survive a fork).
+    connections of its process: one busy with the same command (libpq's ACTIVE status)
+    with nothing to read for ``DJANGO_DB_STATEMENT_TIMEOUT`` + ``GRACE`` seconds has its
+    socket shut down, so the waiting request gets an OperationalError (and the 503) at
+    once. The thread starts in each process at its first connection (gunicorn forks
+    workers after loading the app; threads do not survive a fork).
+
+    "The same command": a connection busy with many short queries, each answered, is
+    found waiting at nearly every look (the thread gets the GIL when the other thread
+    waits for the database), so a look alone cannot tell it from a frozen server. Each
+    watched connection counts the commands it sends, with Django's query
+    instrumentation (``execute_wrappers``, kept for the connection's life); waiting is
+    timed from the last look at which that count moved. A command sent outside it (the
+    health check's ``SELECT 1``, a commit) is timed from the look that first found it.
     """
 
     POLL = 0.5
@@ -251,6 +259,10 @@ class Watchdog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._watched: weakref.WeakSet[BaseDatabaseWrapper] = weakref.WeakSet()
+        #: How many commands each watched connection has sent through Django.
+        self._sent: weakref.WeakKeyDictionary[BaseDatabaseWrapper, int] = (
+            weakref.WeakKeyDictionary()
+        )
         self._pid: int | None = None
 
     def limit(self) -> float:
@@ -262,14 +274,24 @@ class Watchdog:
         """The ``connection_created`` receiver."""
         if connection is None or connection.vendor != "postgresql" or not self.limit():
             return
+        if self.count not in connection.execute_wrappers:
+            connection.execute_wrappers.append(self.count)
         with self._lock:
             self._watched.add(connection)
             if self._pid != os.getpid():
                 self._pid = os.getpid()
                 threading.Thread(target=self._run, name="finder-db-watchdog", daemon=True).start()
 
+    def count(self, execute, sql, params, many, context):
+        """The execute wrapper of each watched connection: counts the commands it sends."""
+        connection = context["connection"]
+        self._sent[connection] = self._sent.get(connection, 0) + 1
+        return execute(sql, params, many, context)
+
     def _run(self) -> None:
-        silent_since: dict[int, float] = {}
+        # For each connection found waiting: its count of commands sent, and since when
+        # it has waited with that count.
+        silent_since: dict[int, tuple[int, float]] = {}
         while True:
             time.sleep(self.POLL)
             now = time.monotonic()
@@ -282,7 +304,10 @@ class Watchdog:
                 if not self._waiting(raw):
                     silent_since.pop(id(raw), None)
                     continue
-                since = silent_since.setdefault(id(raw), now)
+                sent = self._sent.get(wrapper, 0)
+                if silent_since.get(id(raw), (None,))[0] != sent:
+                    silent_since[id(raw)] = (sent, now)
+                since = silent_since[id(raw)][1]
                 if now - since >= self.limit():
                     self._cut(raw, now - since)
                     silent_since.pop(id(raw), None)

@@ -10,6 +10,8 @@ FINDER_REQUIRE_ALL_TESTS=1).
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -144,3 +146,30 @@ def test_frozen_database_fails_within_the_timeout(service) -> None:
     assert ready.status == 503
     assert server.wait_for(PAGE, 200, within=15).status == 200
     assert server.wait_for("/readyz", 200, within=5).status == 200
+
+
+# A process that asks the database many short questions, each answered, for longer than
+# the watchdog's limit (the statement timeout, 1 s here, plus its 2 s grace).
+BUSY = """
+import time, django
+django.setup()
+from django.db import connection
+started, asked = time.monotonic(), 0
+while time.monotonic() - started < 5:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(0.002)")
+    asked += 1
+print(asked)
+"""
+
+
+def test_a_connection_busy_with_answered_queries_is_not_cut(service) -> None:
+    # Waiting for an answer at nearly every look of the watchdog, but never for long:
+    # each query is answered, so the server is not frozen.
+    cluster, _ = service
+    env = served.served_env(cluster.url, DJANGO_DB_STATEMENT_TIMEOUT="1")
+    busy = subprocess.run(
+        [sys.executable, "-c", BUSY], cwd=served.BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert busy.returncode == 0, busy.stderr[-2000:]
+    assert int(busy.stdout) > 500
