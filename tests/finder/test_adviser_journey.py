@@ -46,8 +46,9 @@ def test_adviser_keyboard_journey_from_new_enquiry_to_recorded_outcome(
     type_into(browser, "#id_username", "ada")
     type_into(browser, "#id_password", PASSWORD)
     press(browser, Keys.ENTER)
-    wait_for_url(browser, "/admin/")
-    assert browser.find_elements(By.ID, "adviser-desk")
+    # Signed in: the admin home, with the adviser's desk. (Not a wait for "/admin/" in
+    # the address: the login page's own, /admin/login/?next=/admin/, has it.)
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "adviser-desk"))
 
     # A new client, found by postcode.
     browser.get(live_server.url + "/admin/finder/enquiry/add/")
