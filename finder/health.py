@@ -275,7 +275,9 @@ class Watchdog:
         if connection is None or connection.vendor != "postgresql" or not self.limit():
             return
         if self.count not in connection.execute_wrappers:
-            connection.execute_wrappers.append(self.count)
+            # First, not last: Django's execute_wrapper() context manager pops the last
+            # wrapper on leaving, which must stay its own.
+            connection.execute_wrappers.insert(0, self.count)
         with self._lock:
             self._watched.add(connection)
             if self._pid != os.getpid():

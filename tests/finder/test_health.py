@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 import pytest
 from django.core.cache.backends.base import BaseCache
@@ -189,3 +190,32 @@ def test_readyz_checks_a_shared_cache(client: Client, settings) -> None:
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.content == b"not ready: cache shared unavailable\n"
+
+
+@pytest.mark.django_db
+def test_watchdog_counts_a_connections_commands_and_leaves_other_wrappers_in_place(
+    monkeypatch,
+) -> None:
+    # A connection opened inside Django's execute_wrapper() context manager: leaving it
+    # takes off that wrapper, not the watchdog's, which stays for the connection's life.
+    from django.db import connections
+
+    connection = connections["default"]  # the connection itself, as the signal sends it
+
+    def blocker(execute, sql, params, many, context):
+        raise AssertionError("no query may run here")
+
+    watchdog = health.Watchdog()
+    watchdog._pid = os.getpid()  # as if its thread ran here already: start none
+    monkeypatch.setattr(connection, "vendor", "postgresql")
+    try:
+        with connection.execute_wrapper(blocker):
+            watchdog.watch(connection=connection)
+            watchdog.watch(connection=connection)  # a reconnect: still one of it
+        assert connection.execute_wrappers == [watchdog.count]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.execute("SELECT 2")
+        assert watchdog._sent[connection] == 2
+    finally:
+        connection.execute_wrappers.remove(watchdog.count)
