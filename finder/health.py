@@ -248,9 +248,13 @@ class Watchdog:
     found waiting at nearly every look (the thread gets the GIL when the other thread
     waits for the database), so a look alone cannot tell it from a frozen server. Each
     watched connection counts the commands it sends, with Django's query
-    instrumentation (``execute_wrappers``, kept for the connection's life); waiting is
-    timed from the last look at which that count moved. A command sent outside it (the
-    health check's ``SELECT 1``, a commit) is timed from the look that first found it.
+    instrumentation (``execute_wrappers``, kept on Django's connection object across
+    reconnects); waiting is timed from the last look at which that count moved. Commands
+    sent outside Django's cursors are not counted: ``CONN_HEALTH_CHECKS``' check of a
+    kept connection, commits and rollbacks, the set-up of a new connection, the fetches
+    of a server-side cursor (``QuerySet.iterator()`` on PostgreSQL). One of them is timed
+    from the look that first found it waiting, so a frozen server is cut whatever it was
+    asked; a long run of them alone, answered, could still be cut (nothing here makes one).
     """
 
     POLL = 0.5
@@ -298,7 +302,9 @@ class Watchdog:
             time.sleep(self.POLL)
             now = time.monotonic()
             seen = set()
-            for wrapper in list(self._watched):
+            with self._lock:  # watch() adds to the set from other threads
+                watched = list(self._watched)
+            for wrapper in watched:
                 raw = wrapper.connection
                 if raw is None:
                     continue

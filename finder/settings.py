@@ -218,8 +218,8 @@ STORAGES = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("govuk",)
 CRISPY_TEMPLATE_PACK = "govuk"
-# A layout naming a field its form lacks is an error, which the tests see, rather than a
-# question silently left off the page (crispy-forms' default).
+# A layout naming a field its form lacks, or rendering one twice, is an error, which the
+# tests see, rather than a question silently left off the page (crispy-forms' default).
 CRISPY_FAIL_SILENTLY = False
 
 # A programme's status shows as confirmed only while its newest source is at most this

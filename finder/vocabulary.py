@@ -56,6 +56,9 @@ class FormChoices(BaseChoiceIterator):
     def __iter__(self):
         return iter(self.choices)
 
+    def __len__(self) -> int:
+        return len(self.choices)
+
 
 @dataclass(frozen=True)
 class Vocabulary:

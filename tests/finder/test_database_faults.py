@@ -169,7 +169,12 @@ def test_a_connection_busy_with_answered_queries_is_not_cut(service) -> None:
     cluster, _ = service
     env = served.served_env(cluster.url, DJANGO_DB_STATEMENT_TIMEOUT="1")
     busy = subprocess.run(
-        [sys.executable, "-c", BUSY], cwd=served.BASE_DIR, env=env, capture_output=True, text=True
+        [sys.executable, "-c", BUSY],
+        cwd=served.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert busy.returncode == 0, busy.stderr[-2000:]
     assert int(busy.stdout) > 500

@@ -208,11 +208,12 @@ def test_watchdog_counts_a_connections_commands_and_leaves_other_wrappers_in_pla
     watchdog = health.Watchdog()
     watchdog._pid = os.getpid()  # as if its thread ran here already: start none
     monkeypatch.setattr(connection, "vendor", "postgresql")
+    before = list(connection.execute_wrappers)  # on PostgreSQL, the process's own watchdog
     try:
         with connection.execute_wrapper(blocker):
             watchdog.watch(connection=connection)
             watchdog.watch(connection=connection)  # a reconnect: still one of it
-        assert connection.execute_wrappers == [watchdog.count]
+        assert connection.execute_wrappers == [watchdog.count, *before]
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.execute("SELECT 2")
