@@ -313,11 +313,12 @@ class Watchdog:
                     silent_since.pop(id(raw), None)
                     continue
                 sent = self._sent.get(wrapper, 0)
-                if silent_since.get(id(raw), (None,))[0] != sent:
-                    silent_since[id(raw)] = (sent, now)
-                since = silent_since[id(raw)][1]
-                if now - since >= self.limit():
-                    self._cut(raw, now - since)
+                last = silent_since.get(id(raw))
+                if last is None or last[0] != sent:  # a new command since the last look
+                    last = silent_since[id(raw)] = (sent, now)
+                waited = now - last[1]
+                if waited >= self.limit():
+                    self._cut(raw, waited)
                     silent_since.pop(id(raw), None)
             for key in set(silent_since) - seen:
                 del silent_since[key]
