@@ -151,9 +151,16 @@ class PostcodeField(forms.CharField):
     directory (``clusters.postcodes.Postcode``); where it is, is for the form to say
     (``Vocabulary.postcode``)."""
 
+    INVALID = "Enter a postcode like CV1 2AB, or the first part of one like CV7"
+
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 20)
+        # Text too long to be a postcode, or with a null character in it, is no postcode.
+        kwargs.setdefault(
+            "error_messages",
+            {"max_length": self.INVALID, "null_characters_not_allowed": self.INVALID},
+        )
         super().__init__(**kwargs)
         self.widget.attrs.update({"autocomplete": "postal-code", "spellcheck": "false"})
 
@@ -163,10 +170,7 @@ class PostcodeField(forms.CharField):
             return None
         postcode = postcodes.parse(text)
         if postcode is None:
-            raise ValidationError(
-                "Enter a postcode like CV1 2AB, or the first part of one like CV7",
-                code="invalid",
-            )
+            raise ValidationError(self.INVALID, code="invalid")
         return postcode
 
     def prepare_value(self, value):
@@ -220,7 +224,16 @@ class BusinessProfileForm(forms.Form):
 
     # A programme's page links here to check that one programme: its verdict shows above
     # the results, however it fares.
-    programme = forms.SlugField(required=False, widget=forms.HiddenInput)
+    # Any text: what is not a programme's slug is "no programme", one message for all.
+    programme = forms.CharField(
+        required=False,
+        widget=forms.HiddenInput,
+        max_length=100,
+        error_messages=dict.fromkeys(
+            ["max_length", "null_characters_not_allowed"],
+            "There is no such programme: find it in the programmes A to Z",
+        ),
+    )
     postcode = PostcodeField(
         label="Postcode",
         help_text="For example, CV1 2AB. The first part, like CV7, will do.",
@@ -297,6 +310,10 @@ class BusinessProfileForm(forms.Form):
         help_text="Words to search for, like “battery” or “export”.",
         max_length=200,
         required=False,
+        error_messages={
+            "max_length": "Words to search for must be %(limit_value)d characters or less",
+            "null_characters_not_allowed": "Words to search for cannot contain a null character",
+        },
     )
     include_closed = YesNoField(label="Include closed and proposed programmes", required=False)
     # "all": every near miss, not only the closest (the results page links to it).

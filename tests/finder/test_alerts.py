@@ -122,6 +122,14 @@ def test_results_page_offers_email_alerts(client, catalogue) -> None:
         ),
         ({"email": "", "frequency": "daily"}, "Enter your email address"),
         (
+            {"email": "owner\x00@example.org", "frequency": "daily"},
+            "Enter an email address in the correct format, like name@example.com",
+        ),
+        (
+            {"email": "a" * 250 + "@example.org", "frequency": "daily"},
+            "Enter an email address of 254 characters or fewer",
+        ),
+        (
             {"email": "owner@example.org", "frequency": "hourly"},
             "Choose how often we should check: daily or weekly",
         ),

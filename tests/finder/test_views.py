@@ -152,8 +152,18 @@ def test_home_support_narrows_results_and_counts_each_kind(client, catalogue) ->
             "Include closed programmes must be 1 (yes) or 0 (no)",
         ),
         ({"sector": "x" * 500}, "sector", "Choose your sector from the list"),
-        ({"q": "x" * 201}, "q", "Ensure this value has at most 200 characters (it has 201)."),
-        ({"q": "nul\x00byte"}, "q", "Null characters are not allowed."),
+        ({"q": "x" * 201}, "q", "Words to search for must be 200 characters or less"),
+        ({"q": "nul\x00byte"}, "q", "Words to search for cannot contain a null character"),
+        (
+            {"postcode": "CV1 2AB" * 4},
+            "postcode",
+            "Enter a postcode like CV1 2AB, or the first part of one like CV7",
+        ),
+        (
+            {"postcode": "CV1\x002AB"},
+            "postcode",
+            "Enter a postcode like CV1 2AB, or the first part of one like CV7",
+        ),
     ],
 )
 def test_home_bad_input_answers_400_with_summary_linking_to_the_field(
@@ -493,6 +503,11 @@ def test_home_refuses_a_programme_that_does_not_exist(client, catalogue) -> None
         "There is no programme “no-such-thing”: find it in the programmes A to Z"
     ]
     assert client.get(API, {"programme": "<b>"}).status_code == 400
+    # Text that could be no programme's slug gets one message, not Django's own.
+    for slug in ("a\x00b", "x" * 101):
+        assert client.get(API, {"programme": slug}).json()["errors"]["programme"] == [
+            "There is no such programme: find it in the programmes A to Z"
+        ]
 
 
 def test_programme_page_checks_that_programme_in_the_finder(client, catalogue) -> None:
