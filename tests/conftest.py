@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests import saved_catalogue
 from tests.browser import csp_violations
 from tests.figures import FIGURES
 
@@ -61,13 +62,16 @@ def redis_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def real_catalogue(db) -> None:
-    """The shipped catalogue (fixtures/ and seeds/register.yaml), loaded as
-    ``make run`` loads it."""
-    from django.core.management import call_command
+@pytest.fixture(scope="session")
+def _catalogue_rows(django_db_setup, django_db_blocker) -> saved_catalogue.Rows:
+    with django_db_blocker.unblock():
+        return saved_catalogue.read()
 
-    call_command("load_catalogue", verbosity=0)
+
+@pytest.fixture
+def real_catalogue(db, _catalogue_rows) -> None:
+    """The shipped catalogue, as ``make run`` loads it (tests/saved_catalogue.py)."""
+    saved_catalogue.write(_catalogue_rows)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -182,9 +186,7 @@ def axe() -> str:
 
 
 @pytest.fixture
-def live_catalogue(transactional_db) -> None:
+def live_catalogue(transactional_db, _catalogue_rows) -> None:
     """The real catalogue, committed so that the live server's thread sees it. Browser
     tests look at real pages (the accessibility checks above all), so they load it."""
-    from django.core.management import call_command
-
-    call_command("load_catalogue", verbosity=0)
+    saved_catalogue.write(_catalogue_rows)

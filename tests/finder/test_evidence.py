@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import yaml
 from django.conf import settings
-from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
@@ -37,8 +36,7 @@ def fixture_evidence() -> dict[str, int]:
     return found
 
 
-def test_no_programme_on_old_evidence_is_shown_as_confirmed(client) -> None:
-    call_command("load_catalogue", verbosity=0)
+def test_no_programme_on_old_evidence_is_shown_as_confirmed(client, real_catalogue) -> None:
     today = timezone.localdate()
     evidence = fixture_evidence()
     assert len(evidence) >= 28

@@ -25,8 +25,7 @@ TODAY = datetime.date(2026, 11, 23)
 
 
 @pytest.fixture
-def generated(db) -> None:
-    call_command("load_catalogue", verbosity=0)
+def generated(real_catalogue) -> None:
     call_command("generate_catalogue", programmes=400, seed=3, stdout=io.StringIO())
     # The rarer rules, each on programmes open to every profile otherwise: no places
     # named (unknown, answer or not), an audience the finder does not ask about, and

@@ -6,16 +6,10 @@ whose place shares nothing with it is unmet."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/match/"
-
-
-@pytest.fixture
-def catalogue() -> None:
-    call_command("load_catalogue", verbosity=0)
 
 
 def geography(client, location: str, slug: str) -> dict:
@@ -59,7 +53,7 @@ def geography(client, location: str, slug: str) -> dict:
         ("west-midlands", "upscaler-in-ashfield", "unmet", None),
     ],
 )
-def test_geography_for_places_of_any_size(client, catalogue, location, slug, outcome, text):
+def test_geography_for_places_of_any_size(client, real_catalogue, location, slug, outcome, text):
     reason = geography(client, location, slug)
     assert reason["outcome"] == outcome, reason
     if text is not None:

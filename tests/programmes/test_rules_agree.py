@@ -43,12 +43,11 @@ TODAY = datetime.date(2026, 12, 3)
 
 
 @pytest.fixture
-def catalogue() -> index.CatalogueIndex:
+def catalogue(real_catalogue) -> index.CatalogueIndex:
     """The real places and vocabularies; 150 programmes restricting every criterion (half of
     them the audience, half with rules only partly known, half on recent evidence) and
     150 as the benchmark makes them (most criteria unset); and the rarer cases: no
     places named, closing today and yesterday."""
-    call_command("load_catalogue", verbosity=0)
     out = io.StringIO()
     call_command("generate_catalogue", programmes=150, seed=5, every_criterion=True, stdout=out)
     every = [
