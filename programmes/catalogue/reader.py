@@ -358,6 +358,7 @@ def read_mapping(
     errors: list[tuple[str, FieldError]] = []
     values: dict = {}
     seen: set[str] = set()
+    failed: set[str] = set()  # given, but with a problem: reported, so not "required"
     for key_node, value_node in node.value:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
         where = prefix + key
@@ -375,17 +376,17 @@ def read_mapping(
             value = convert(value_node, fld, kind, where, refs)
         except FieldError as error:
             errors.append((where, FieldError(error.message, error.node or value_node)))
+            failed.add(key)
             continue
         except MappingErrors as nested:
             errors.extend(nested.errors)
+            failed.add(key)
             continue
         if value is not None:
             values[key] = value
     for fld in fields:
-        if fld.required and fld.key not in values and fld.key in by_key:
-            already = any(where == prefix + fld.key for where, _ in errors)
-            if not already:
-                errors.append((prefix + fld.key, FieldError("is required", node)))
+        if fld.required and fld.key not in values and fld.key not in failed:
+            errors.append((prefix + fld.key, FieldError("is required", node)))
     if errors:
         raise MappingErrors(errors)
     return values

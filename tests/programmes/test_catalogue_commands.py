@@ -594,6 +594,20 @@ def test_load_catalogue_with_a_broken_file_changes_nothing(tmp_path, capsys, cas
     assert CatalogueLoad.objects.count() == loads
 
 
+def test_validate_catalogue_reports_a_bad_value_inside_a_section_once(tmp_path, capsys) -> None:
+    """A section given with a bad value in it is not also said to be missing."""
+    broken = PROGRAMME.replace('growth: "scaleup"', 'growth: "rocket"')
+    fixtures, register = write_catalogue(tmp_path, {"programmes/co-investment-fund.yaml": broken})
+
+    with pytest.raises(CommandError) as raised:
+        run("validate_catalogue", fixtures, register)
+
+    err = capsys.readouterr().err
+    assert "field 'eligibility.growth': 'rocket' is not one of: any, potential-scaleup" in err
+    assert "is required" not in err
+    assert "1 problem in the catalogue files" in str(raised.value)
+
+
 def test_validate_catalogue_flags_files_it_does_not_read(tmp_path, capsys) -> None:
     fixtures, register = write_catalogue(tmp_path, {"programmes/notes.yml": "x: 1\n"})
 
