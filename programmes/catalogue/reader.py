@@ -431,6 +431,10 @@ def read_catalogue(fixtures_dir: Path, sources_file: Path, base_dir: Path) -> Ca
     entries: dict[str, dict[str, Entry]] = {kind.name: {} for kind in spec.KINDS}
     # Slugs of entries that could not be read: references to them are not reported too.
     unreadable: set[tuple[str, str]] = set()
+    # Where each entry refers to others (file, slug, references), readable or not: an
+    # entry with one bad field still has its references checked, so that every problem
+    # is named at once.
+    referrers: list[tuple[str, str, list[Reference]]] = []
     problems: list[Problem] = []
     files: dict[str, bytes] = {}
 
@@ -483,6 +487,7 @@ def read_catalogue(fixtures_dir: Path, sources_file: Path, base_dir: Path) -> Ca
         for node, index in nodes:
             label = _entry_label(node, index)
             refs: list[Reference] = []
+            referrers.append((name, label, refs))
             try:
                 data = read_mapping(node, kind.fields, kind, "", refs)
             except MappingErrors as failed:
@@ -494,7 +499,7 @@ def read_catalogue(fixtures_dir: Path, sources_file: Path, base_dir: Path) -> Ca
             problems.extend(_check_entry(entry, path, entries[kind.name]))
             entries[kind.name].setdefault(entry.slug, entry)
 
-    problems.extend(_check_references(entries, unreadable))
+    problems.extend(_check_references(entries, unreadable, referrers))
     problems.extend(_check_cycles(entries["place"], "parents", "a place cannot be inside itself"))
     problems.extend(
         _check_cycles(entries["sector"], "broader", "a sector cannot be a kind of itself")
@@ -557,24 +562,21 @@ def _check_range(values: dict, rng: spec.Range, prefix: str, problem) -> None:
 
 
 def _check_references(
-    entries: dict[str, dict[str, Entry]], unreadable: set[tuple[str, str]]
+    entries: dict[str, dict[str, Entry]],
+    unreadable: set[tuple[str, str]],
+    referrers: list[tuple[str, str, list[Reference]]],
 ) -> list[Problem]:
     problems = []
-    for by_slug in entries.values():
-        for entry in by_slug.values():
-            for ref in entry.refs:
-                if ref.slug not in entries[ref.target] and (ref.target, ref.slug) not in unreadable:
-                    close = difflib.get_close_matches(ref.slug, entries[ref.target], n=1)
-                    hint = f"; did you mean '{close[0]}'?" if close else ""
-                    problems.append(
-                        Problem(
-                            entry.path,
-                            ref.line,
-                            entry.slug,
-                            ref.field,
-                            f"unknown {ref.target} '{ref.slug}'{hint}",
-                        )
+    for path, label, refs in referrers:
+        for ref in refs:
+            if ref.slug not in entries[ref.target] and (ref.target, ref.slug) not in unreadable:
+                close = difflib.get_close_matches(ref.slug, entries[ref.target], n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                problems.append(
+                    Problem(
+                        path, ref.line, label, ref.field, f"unknown {ref.target} '{ref.slug}'{hint}"
                     )
+                )
     return problems
 
 

@@ -608,6 +608,24 @@ def test_validate_catalogue_reports_a_bad_value_inside_a_section_once(tmp_path, 
     assert "1 problem in the catalogue files" in str(raised.value)
 
 
+def test_validate_catalogue_checks_the_references_of_an_entry_with_a_bad_field(
+    tmp_path, capsys
+) -> None:
+    """Every problem is named in one run: a bad date does not hide a misspelt place."""
+    broken = PROGRAMME.replace("opens_on: 2023-03-01", "opens_on: 01/03/2023").replace(
+        'places: ["west-midlands"]', 'places: ["west-midland"]'
+    )
+    fixtures, register = write_catalogue(tmp_path, {"programmes/co-investment-fund.yaml": broken})
+
+    with pytest.raises(CommandError) as raised:
+        run("validate_catalogue", fixtures, register)
+
+    err = capsys.readouterr().err
+    assert "field 'opens_on': expected a date as YYYY-MM-DD, found '01/03/2023'" in err
+    assert "field 'eligibility.places': unknown place 'west-midland'" in err
+    assert "2 problems in the catalogue files" in str(raised.value)
+
+
 def test_validate_catalogue_flags_files_it_does_not_read(tmp_path, capsys) -> None:
     fixtures, register = write_catalogue(tmp_path, {"programmes/notes.yml": "x: 1\n"})
 
