@@ -611,8 +611,9 @@ def test_validate_catalogue_reports_a_bad_value_inside_a_section_once(tmp_path, 
 def test_validate_catalogue_checks_the_references_of_an_entry_with_a_bad_field(
     tmp_path, capsys
 ) -> None:
-    """Every problem is named in one run: a bad date does not hide a misspelt place."""
-    broken = PROGRAMME.replace("opens_on: 2023-03-01", "opens_on: 01/03/2023").replace(
+    """Every problem is named in one run (a bad date does not hide a misspelt place), in
+    the order of the file's lines."""
+    broken = PROGRAMME.replace("last_verified: 2026-11-01", "last_verified: 01/11/2026").replace(
         'places: ["west-midlands"]', 'places: ["west-midland"]'
     )
     fixtures, register = write_catalogue(tmp_path, {"programmes/co-investment-fund.yaml": broken})
@@ -621,8 +622,9 @@ def test_validate_catalogue_checks_the_references_of_an_entry_with_a_bad_field(
         run("validate_catalogue", fixtures, register)
 
     err = capsys.readouterr().err
-    assert "field 'opens_on': expected a date as YYYY-MM-DD, found '01/03/2023'" in err
-    assert "field 'eligibility.places': unknown place 'west-midland'" in err
+    place = err.index("field 'eligibility.places': unknown place 'west-midland'")
+    date = err.index("field 'last_verified': expected a date as YYYY-MM-DD, found '01/11/2026'")
+    assert place < date
     assert "2 problems in the catalogue files" in str(raised.value)
 
 

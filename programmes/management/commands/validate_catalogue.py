@@ -33,7 +33,8 @@ def report_problems(command: BaseCommand, result: catalogue.Catalogue) -> None:
     """Print each problem on its own line and stop with exit status 1 if there are any."""
     if result.ok:
         return
-    for problem in result.problems:
+    # File by file, top to bottom, as an editor goes through them.
+    for problem in sorted(result.problems, key=lambda problem: (problem.path, problem.line or 0)):
         command.stderr.write(str(problem))
     count = len(result.problems)
     raise CommandError(
