@@ -69,9 +69,7 @@ class SignUpForm(forms.Form):
         error_messages={
             "required": "Enter your email address",
             "invalid": "Enter an email address in the correct format, like name@example.com",
-            "null_characters_not_allowed": (
-                "Enter an email address in the correct format, like name@example.com"
-            ),
+            "null_characters_not_allowed": "An email address cannot contain a null character",
             "max_length": "Enter an email address of %(limit_value)d characters or fewer",
         },
     )

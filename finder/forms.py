@@ -60,6 +60,7 @@ UNITS = {
     "billion": 1_000_000_000,
 }
 MONEY_FORMATS = "like 250000, £250,000, 250k or 1.5m"
+NO_SUCH_PROGRAMME = "There is no such programme: find it in the programmes A to Z"
 
 
 class WholeNumberField(forms.Field):
@@ -156,15 +157,14 @@ class PostcodeField(forms.CharField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 20)
-        # Text too long to be a postcode, or with a null character in it, is no postcode.
-        kwargs.setdefault(
-            "error_messages",
-            {"max_length": self.INVALID, "null_characters_not_allowed": self.INVALID},
-        )
         super().__init__(**kwargs)
         self.widget.attrs.update({"autocomplete": "postal-code", "spellcheck": "false"})
 
     def clean(self, value) -> postcodes.Postcode | None:
+        # Text longer than any postcode, or with a null character in it, is no postcode:
+        # one message, where Django's own checks would add theirs.
+        if value and (len(str(value).strip()) > self.max_length or "\x00" in str(value)):
+            raise ValidationError(self.INVALID, code="invalid")
         text = super().clean(value)
         if not text:
             return None
@@ -224,15 +224,11 @@ class BusinessProfileForm(forms.Form):
 
     # A programme's page links here to check that one programme: its verdict shows above
     # the results, however it fares.
-    # Any text: what is not a programme's slug is "no programme", one message for all.
+    # Any text: what is not a programme's slug is "no programme" (clean_programme).
     programme = forms.CharField(
         required=False,
         widget=forms.HiddenInput,
-        max_length=100,
-        error_messages=dict.fromkeys(
-            ["max_length", "null_characters_not_allowed"],
-            "There is no such programme: find it in the programmes A to Z",
-        ),
+        error_messages={"null_characters_not_allowed": NO_SUCH_PROGRAMME},
     )
     postcode = PostcodeField(
         label="Postcode",
@@ -373,6 +369,8 @@ class BusinessProfileForm(forms.Form):
 
     def clean_programme(self) -> str:
         slug = self.cleaned_data.get("programme") or ""
+        if len(slug) > Programme._meta.get_field("slug").max_length:
+            raise ValidationError(NO_SUCH_PROGRAMME, code="unknown")
         if slug and not Programme.objects.filter(slug=slug).exists():
             raise ValidationError(
                 f"There is no programme “{slug}”: find it in the programmes A to Z",

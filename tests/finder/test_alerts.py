@@ -123,7 +123,7 @@ def test_results_page_offers_email_alerts(client, catalogue) -> None:
         ({"email": "", "frequency": "daily"}, "Enter your email address"),
         (
             {"email": "owner\x00@example.org", "frequency": "daily"},
-            "Enter an email address in the correct format, like name@example.com",
+            "An email address cannot contain a null character",
         ),
         (
             {"email": "a" * 250 + "@example.org", "frequency": "daily"},

@@ -9,6 +9,7 @@ import pytest
 from django.http import QueryDict
 from django.urls import reverse, set_script_prefix
 
+from finder.forms import PostcodeField
 from tests.factories import (
     make_geography,
     make_programme,
@@ -504,10 +505,19 @@ def test_home_refuses_a_programme_that_does_not_exist(client, catalogue) -> None
     ]
     assert client.get(API, {"programme": "<b>"}).status_code == 400
     # Text that could be no programme's slug gets one message, not Django's own.
-    for slug in ("a\x00b", "x" * 101):
+    for slug in ("a\x00b", "x" * 101, "x\x00" * 60):
         assert client.get(API, {"programme": slug}).json()["errors"]["programme"] == [
             "There is no such programme: find it in the programmes A to Z"
         ]
+
+
+def test_home_text_that_is_no_postcode_gets_one_message(client, catalogue) -> None:
+    for text in ("CV1\x002AB", "CV1 2AB" * 4, "CV1\x00" * 10):
+        assert client.get(API, {"postcode": text}).json()["errors"]["postcode"] == [
+            "Enter a postcode like CV1 2AB, or the first part of one like CV7"
+        ]
+    # Spaces around a postcode are not counted against its length.
+    assert PostcodeField().clean("  CV1 2AB" + " " * 20).text == "CV1 2AB"
 
 
 def test_programme_page_checks_that_programme_in_the_finder(client, catalogue) -> None:
