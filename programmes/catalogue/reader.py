@@ -567,9 +567,15 @@ def _check_references(
     referrers: list[tuple[str, str, list[Reference]]],
 ) -> list[Problem]:
     problems = []
+    reported: set[tuple[str, str, str, str]] = set()
     for path, label, refs in referrers:
         for ref in refs:
+            # An unknown slug listed twice in a field is reported unknown once (and, by
+            # read_mapping, as listed twice).
+            if (path, label, ref.field, ref.slug) in reported:
+                continue
             if ref.slug not in entries[ref.target] and (ref.target, ref.slug) not in unreadable:
+                reported.add((path, label, ref.field, ref.slug))
                 close = difflib.get_close_matches(ref.slug, entries[ref.target], n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
                 problems.append(

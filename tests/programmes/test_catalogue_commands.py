@@ -611,10 +611,10 @@ def test_validate_catalogue_reports_a_bad_value_inside_a_section_once(tmp_path, 
 def test_validate_catalogue_checks_the_references_of_an_entry_with_a_bad_field(
     tmp_path, capsys
 ) -> None:
-    """Every problem is named in one run (a bad date does not hide a misspelt place), in
-    the order of the file's lines."""
+    """Every problem is named in one run (a bad date does not hide a misspelt place), once,
+    in the order of the file's lines."""
     broken = PROGRAMME.replace("last_verified: 2026-11-01", "last_verified: 01/11/2026").replace(
-        'places: ["west-midlands"]', 'places: ["west-midland"]'
+        'places: ["west-midlands"]', 'places: ["west-midland", "west-midland"]'
     )
     fixtures, register = write_catalogue(tmp_path, {"programmes/co-investment-fund.yaml": broken})
 
@@ -625,7 +625,9 @@ def test_validate_catalogue_checks_the_references_of_an_entry_with_a_bad_field(
     place = err.index("field 'eligibility.places': unknown place 'west-midland'")
     date = err.index("field 'last_verified': expected a date as YYYY-MM-DD, found '01/11/2026'")
     assert place < date
-    assert "2 problems in the catalogue files" in str(raised.value)
+    assert err.count("unknown place 'west-midland'") == 1
+    assert "field 'eligibility.places': 'west-midland' is listed twice" in err
+    assert "3 problems in the catalogue files" in str(raised.value)
 
 
 def test_validate_catalogue_flags_files_it_does_not_read(tmp_path, capsys) -> None:
