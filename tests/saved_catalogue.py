@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Model
+from django.utils import timezone
 
 Rows = list[list[Model]]
 
@@ -29,7 +30,8 @@ def read() -> Rows:
         rows = []
         for model in models:
             objs = list(model._base_manager.order_by("pk"))
-            if len(objs) == before[model]:
+            # The catalogue's version row: write() makes a new version, as a load does.
+            if len(objs) == before[model] or model._meta.label == "finder.CatalogueVersion":
                 continue
             # Tables with rows of their own (auth's, contenttypes') are not the catalogue's.
             assert before[model] == 0, f"{model._meta.label} had rows before the catalogue"
@@ -39,19 +41,30 @@ def read() -> Rows:
 
 
 def write(rows: Rows) -> None:
-    """Write the rows back in one transaction (foreign keys are checked at its end, so
-    the order of the tables does not matter), and move each table's id sequence past
-    them, as ``loaddata`` does. The catalogue gets a new version, as at every load."""
+    """Write the rows back into empty tables, in one transaction (foreign keys are
+    checked at its end, so the order of the tables does not matter), and move each
+    table's id sequence past them, as ``loaddata`` does. As after a load, the history
+    rows are dated now and the catalogue has a new version."""
     # Imported here: conftest.py imports this module before Django is set up.
     from finder.cache import bump_catalogue_version
 
+    models = [type(objs[0]) for objs in rows]
     with transaction.atomic():
+        for model in models:
+            if model._base_manager.exists():
+                raise RuntimeError(
+                    f"the catalogue goes into empty tables, and {model._meta.label} has rows: "
+                    "ask for real_catalogue or live_catalogue before anything that writes them"
+                )
         for objs in rows:
             type(objs[0])._base_manager.bulk_create(objs)
-        models = [type(objs[0]) for objs in rows]
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(sql)
+        now = timezone.now()
+        for model in models:
+            if any(field.name == "history_date" for field in model._meta.concrete_fields):
+                model._base_manager.update(history_date=now)
         bump_catalogue_version()
 
 
