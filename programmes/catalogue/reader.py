@@ -81,7 +81,6 @@ class Entry:
     line: int | None
     slug: str
     data: dict
-    refs: list[Reference] = field(default_factory=list)
     node: yaml.Node | None = field(default=None, repr=False, compare=False)
 
     def line_of_field(self, dotted: str) -> int | None:
@@ -495,7 +494,7 @@ def read_catalogue(fixtures_dir: Path, sources_file: Path, base_dir: Path) -> Ca
                 for where, error in failed.errors:
                     problems.append(Problem(name, line_of(error.node), label, where, error.message))
                 continue
-            entry = Entry(kind, name, line_of(node), data["slug"], data, refs, node)
+            entry = Entry(kind, name, line_of(node), data["slug"], data, node)
             problems.extend(_check_entry(entry, path, entries[kind.name]))
             entries[kind.name].setdefault(entry.slug, entry)
 
