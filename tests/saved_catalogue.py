@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-Rows = list[list[Model]]
+Rows = list[tuple[type[Model], list[Model]]]  # each table's model and rows
 
 
 def read() -> Rows:
@@ -35,7 +35,7 @@ def read() -> Rows:
                 continue
             # Tables with rows of their own (auth's, contenttypes') are not the catalogue's.
             assert before[model] == 0, f"{model._meta.label} had rows before the catalogue"
-            rows.append(objs)
+            rows.append((model, objs))
         transaction.set_rollback(True)
     return rows
 
@@ -48,7 +48,7 @@ def write(rows: Rows) -> None:
     # Imported here: conftest.py imports this module before Django is set up.
     from finder.cache import bump_catalogue_version
 
-    models = [type(objs[0]) for objs in rows]
+    models = [model for model, _ in rows]
     with transaction.atomic():
         for model in models:
             if model._base_manager.exists():
@@ -56,8 +56,8 @@ def write(rows: Rows) -> None:
                     f"the catalogue goes into empty tables, and {model._meta.label} has rows: "
                     "ask for real_catalogue or live_catalogue before anything that writes them"
                 )
-        for objs in rows:
-            type(objs[0])._base_manager.bulk_create(objs)
+        for model, objs in rows:
+            model._base_manager.bulk_create(objs)
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(sql)

@@ -39,7 +39,7 @@ def _every_row() -> dict[str, list[tuple]]:
 
 
 def test_saved_catalogue_written_back_is_what_load_catalogue_writes(db, _catalogue_rows) -> None:
-    tables = [type(objs[0]) for objs in _catalogue_rows]
+    tables = [model for model, _ in _catalogue_rows]
     with transaction.atomic():
         # Sequences anywhere (here, back at 1) must not matter: write() moves them on.
         saved_catalogue.restart_ids(tables)
